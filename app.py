@@ -1,0 +1,82 @@
+"""Maillage: application factory and command-line entry point.
+
+``create_app(config=None)`` builds the Flask application: settings from ``MAILLAGE_*``
+variables (then the mapping given, for tests), the database (SQLite in the instance
+folder by default), the bundled reference data, and the feature blueprints. On first
+start, an empty database is filled from the bundled ``data/partners.yaml``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from web.settings import DATA_DIR, PROJECT_ROOT, ConfigurationError, finalize, read_settings
+
+log = logging.getLogger("maillage")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build and configure the application; raise ``ConfigurationError`` on bad settings."""
+    settings = read_settings()
+    settings.update(config or {})
+    settings = finalize(settings)
+
+    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
+                static_folder=str(PROJECT_ROOT / "static"),
+                instance_path=settings["INSTANCE_DIR"])
+    app.config.update(settings)
+    app.config.setdefault("DATA_DIR", str(DATA_DIR))
+    logging.basicConfig(level=app.config.get("LOG_LEVEL") or "INFO",
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from web.state import init_state
+
+    init_state(app)
+
+    from directory.web import api as directory_api
+    from directory.web import pages as directory_pages
+    from web import cli as commands
+    from web import core, errors, templating
+
+    commands.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(core.bp)
+    app.register_blueprint(directory_pages.bp)
+    app.register_blueprint(directory_api.bp)
+    return app
+
+
+def _create_app_for_cli() -> Flask:
+    try:
+        return create_app()
+    except ConfigurationError as error:
+        # One clear line for the operator, no traceback.
+        print(f"maillage : configuration invalide : {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _register_commands(group: FlaskGroup) -> None:
+    from web.cli import register
+
+    register(group)
+
+
+cli = FlaskGroup(create_app=_create_app_for_cli, add_default_commands=True,
+                 help="Maillage : annuaire des partenaires et aide à l'orientation.")
+_register_commands(cli)
+
+
+def main() -> None:
+    """Console script ``maillage``."""
+    cli.main(prog_name="maillage")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+
+__all__ = ["create_app", "main", "cli"]

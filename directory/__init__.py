@@ -1,0 +1,1 @@
+"""The partner directory: data model, reference data, storage, import/export, search."""

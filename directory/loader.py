@@ -1,0 +1,137 @@
+"""Read a directory YAML file and validate every entry, reporting all errors at once.
+
+Each error names the file, the line, the entry id and the field, in French, so that a
+coordinator can fix a file in one pass. Nothing is written here: storing a checked file
+is ``directory.storage.upsert_entries``, in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+from directory.reference import ReferenceData
+from directory.schema import ServiceEntry, validate_entry
+
+
+@dataclass(frozen=True)
+class LoadIssue:
+    """One error of a directory file."""
+
+    file: str
+    line: int | None
+    entry_id: str | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        entry = f" · entrée « {self.entry_id} »" if self.entry_id else ""
+        return f"{where}{entry} · champ {self.field} : {self.message}"
+
+    def as_dict(self) -> dict:
+        """JSON representation (API, import preview)."""
+        return {"file": self.file, "line": self.line, "id": self.entry_id,
+                "field": self.field, "message": self.message}
+
+
+@dataclass
+class LoadResult:
+    """Entries that passed validation and the issues found; valid only when no issue."""
+
+    entries: list[ServiceEntry]
+    issues: list[LoadIssue]
+
+    @property
+    def ok(self) -> bool:
+        """True when the whole file is valid."""
+        return not self.issues
+
+
+def _line_of(node: Node | None, loc: tuple) -> int | None:
+    """Line (1-based) of the deepest node reachable along ``loc``."""
+    if node is None:
+        return None
+    current = node
+    for part in loc:
+        child = None
+        if isinstance(current, MappingNode) and isinstance(part, str):
+            for key, value in current.value:
+                if getattr(key, "value", None) == part:
+                    child = value if isinstance(value, (MappingNode, SequenceNode)) else key
+                    break
+        elif isinstance(current, SequenceNode) and isinstance(part, int) and part < len(current.value):
+            child = current.value[part]
+        if child is None:
+            break
+        current = child
+    return current.start_mark.line + 1
+
+
+def parse_yaml_text(text: str, label: str) -> tuple[list, list[Node | None], list[LoadIssue]]:
+    """Parse a directory document; return raw entries, their YAML nodes and file-level issues."""
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            root = loader.get_single_node()
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error)
+        return [], [], [LoadIssue(label, mark.line + 1 if mark else None, None, "(fichier)",
+                                  f"syntaxe YAML invalide : {problem}")]
+    if isinstance(data, dict) and isinstance(data.get("services"), list):
+        seq = next(v for k, v in root.value if getattr(k, "value", None) == "services")
+        return data["services"], list(seq.value), []
+    if isinstance(data, list):
+        return data, list(root.value), []
+    return [], [], [LoadIssue(label, 1, None, "(fichier)",
+                              "le fichier doit contenir une liste « services: » d'entrées")]
+
+
+def check_entries(raw_entries: list, nodes: list[Node | None], reference: ReferenceData,
+                  label: str) -> LoadResult:
+    """Validate raw entries (dicts) and detect duplicate ids; collect every issue."""
+    entries: list[ServiceEntry] = []
+    issues: list[LoadIssue] = []
+    seen: dict[str, int | None] = {}
+    for index, raw in enumerate(raw_entries):
+        node = nodes[index] if index < len(nodes) else None
+        entry_id = raw.get("id") if isinstance(raw, dict) else None
+        entry_id = str(entry_id) if entry_id is not None else None
+        entry, errors = validate_entry(raw, reference)
+        for error in errors:
+            issues.append(LoadIssue(label, _line_of(node, error.loc), entry_id or f"n°{index + 1}",
+                                    error.field, error.message))
+        if entry_id is not None and entry_id in seen:
+            first = seen[entry_id]
+            issues.append(LoadIssue(label, _line_of(node, ("id",)), entry_id, "id",
+                                    f"identifiant en double (déjà utilisé ligne {first})"))
+        elif entry_id is not None:
+            seen[entry_id] = _line_of(node, ("id",))
+        if entry is not None:
+            entries.append(entry)
+    return LoadResult(entries, issues)
+
+
+def check_text(text: str, reference: ReferenceData, label: str = "<texte>") -> LoadResult:
+    """Parse and validate a YAML document given as text."""
+    raw_entries, nodes, issues = parse_yaml_text(text, label)
+    if issues:
+        return LoadResult([], issues)
+    return check_entries(raw_entries, nodes, reference, label)
+
+
+def check_file(path: Path, reference: ReferenceData) -> LoadResult:
+    """Parse and validate a YAML directory file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return LoadResult([], [LoadIssue(str(path), None, None, "(fichier)",
+                                         f"lecture impossible : {error}")])
+    return check_text(text, reference, str(path))

@@ -1,0 +1,132 @@
+"""Plain-Python views of stored services for the API and the templates.
+
+Keeps the rules of display in one place: a placeholder phone never gets a dial string
+(so never a ``tel:`` link), a confidential address is never shown, labels are French.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from directory.models import Service
+from directory.reference import ReferenceData
+
+STATUS_LABELS = {
+    "active": "Active",
+    "seed_2014": "Citée en 2014, à confirmer",
+    "to_verify": "À vérifier",
+    "illustrative": "Fiche illustrative (exemple)",
+    "closed": "Fermée",
+}
+SATURATION_LABELS = {"faible": "faible", "moyenne": "moyenne", "forte": "forte",
+                     "inconnue": "inconnue"}
+COST_LABELS = {"gratuit": "Gratuit", "participation": "Participation financière",
+               "loyer_redevance": "Loyer ou redevance", "inconnu": "Non renseigné"}
+
+
+def phone_view(contacts: dict | None) -> dict | None:
+    """Phone block for display: ``dial`` is set only for real (non-placeholder) numbers."""
+    phone = (contacts or {}).get("phone")
+    if not phone:
+        return None
+    placeholder = bool(phone.get("placeholder"))
+    return {"number": phone["number"], "placeholder": placeholder,
+            "dial": None if placeholder else phone["number"].replace(" ", ""),
+            "source": phone.get("source")}
+
+
+def wait_view(wait: dict | None) -> dict | None:
+    """Wait block with a French summary sentence."""
+    if not wait:
+        return None
+    low, high = wait.get("days_min"), wait.get("days_max")
+    if low is not None and high is not None:
+        summary = f"{low} à {high} jours" if low != high else f"{low} jours"
+    elif high is not None:
+        summary = f"jusqu'à {high} jours"
+    elif low is not None:
+        summary = f"au moins {low} jours"
+    else:
+        summary = wait.get("text") or "délai non renseigné"
+    return {**wait, "summary": summary}
+
+
+def commune_view(reference: ReferenceData, insee: str | None) -> dict | None:
+    """``{insee, name}`` of a commune code."""
+    if not insee:
+        return None
+    commune = reference.gazetteer.get(insee)
+    return {"insee": insee, "name": commune.name if commune else insee}
+
+
+def coordinates(row: Service, reference: ReferenceData) -> tuple[float, float] | None:
+    """Where to place the service: its site, or its commune's centroid when the site is
+    unknown or confidential (shelters are placed at commune level only)."""
+    if row.lat is not None and row.lon is not None and not row.address_confidential:
+        return row.lat, row.lon
+    commune = reference.gazetteer.get(row.site_commune)
+    if commune and commune.has_coordinates:
+        return commune.lat, commune.lon
+    return None
+
+
+def service_summary(row: Service, reference: ReferenceData) -> dict:
+    """Compact description of a service (lists, search results)."""
+    taxonomy = reference.taxonomy
+    return {
+        "id": row.id,
+        "name": row.name,
+        "operator": row.operator,
+        "types": list(row.types),
+        "type_labels": [taxonomy.type_label(t) for t in row.types],
+        "domain": row.domain,
+        "commune": commune_view(reference, row.site_commune),
+        "status": row.status,
+        "wait": wait_view(row.wait),
+        "phone": phone_view(row.contacts),
+        "last_verified_at": row.last_verified_at.isoformat(),
+    }
+
+
+def service_detail(row: Service, reference: ReferenceData, covered: list[str]) -> dict:
+    """Full description of a service for its sheet and ``GET /api/services/<id>``."""
+    taxonomy = reference.taxonomy
+    detail = service_summary(row, reference)
+    eligibility = dict(row.eligibility or {})
+    eligibility["requires_labels"] = [taxonomy.requirements.get(c, c)
+                                      for c in eligibility.get("requires", [])]
+    referral = dict(row.referral or {})
+    referral["by_labels"] = [taxonomy.referrers.get(c, c) for c in referral.get("by", [])]
+    detail.update({
+        "ref": row.ref,
+        "description": row.description,
+        "address": None if row.address_confidential else row.address,
+        "address_confidential": row.address_confidential,
+        "coordinates": coordinates(row, reference),
+        "zone": list(row.zone),
+        "zone_label": row.zone_label,
+        "communes_served": len(covered),
+        "sectorisation": row.sectorisation,
+        "eligibility": eligibility,
+        "referral": referral,
+        "cost": row.cost,
+        "cost_label": COST_LABELS.get(row.cost, row.cost),
+        "anonymous": row.anonymous,
+        "email": (row.contacts or {}).get("email"),
+        "website": (row.contacts or {}).get("website"),
+        "hours": row.hours,
+        "problems": list(row.problems),
+        "problem_labels": [taxonomy.problem_label(p) for p in row.problems],
+        "status_label": STATUS_LABELS.get(row.status, row.status),
+        "source": row.source,
+        "confidence": row.confidence,
+        "verified_by": row.verified_by,
+        "notes": row.notes,
+        "version": row.version,
+    })
+    return detail
+
+
+def age_in_days(day: dt.date, today: dt.date | None = None) -> int:
+    """How many days ago a date was."""
+    return ((today or dt.date.today()) - day).days

@@ -1,0 +1,363 @@
+"""The one validator of a service entry, shared by the YAML loader, the edit forms and the API.
+
+``validate_entry(data, reference)`` returns the normalised entry or the list of all its
+errors, each naming the field, with French messages for the people who maintain the
+directory. Codes (types, problems, requirements, referrers, communes, zones) are checked
+against the bundled reference data passed as validation context.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+import opening_hours
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from directory.reference import ReferenceData
+from directory.zones import ZoneError, expand_token
+
+STATUSES = ("active", "seed_2014", "to_verify", "illustrative", "closed")
+COSTS = ("gratuit", "participation", "loyer_redevance", "inconnu")
+SATURATIONS = ("faible", "moyenne", "forte", "inconnue")
+CONFIDENCES = ("S0", "S1", "S2", "S3", "S4", "V", "K", "?", "ILL")
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+PLACEHOLDER_PHONE = re.compile(r"^02 ?43 ?00 ?00 ?\d\d$")
+PHONE = re.compile(r"^(?:0\d(?: ?\d{2}){4}|0 ?8\d{2}(?: ?\d{2,3}){2,3}|1\d{1,2}|1\d{2} ?\d{3}|3\d{3})$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
+URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
+
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+ShortText = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+def _fail(message: str) -> PydanticCustomError:
+    return PydanticCustomError("maillage", message)
+
+
+def _reference(info: ValidationInfo) -> ReferenceData | None:
+    return info.context.get("reference") if isinstance(info.context, dict) else None
+
+
+def _code_checker(message: str, table: str):
+    """An item validator checking a code against a taxonomy table (French message)."""
+
+    def check(value: str, info: ValidationInfo) -> str:
+        ref = _reference(info)
+        if ref is not None and value not in getattr(ref.taxonomy, table):
+            raise _fail(f"{message} « {value} »")
+        return value
+
+    return AfterValidator(check)
+
+
+def _zone_token(value: str, info: ValidationInfo) -> str:
+    value = str(value).strip()
+    ref = _reference(info)
+    if ref is not None:
+        try:
+            expand_token(value, ref.gazetteer, ref.zones)
+        except ZoneError as error:
+            raise _fail(str(error)) from None
+    return value
+
+
+TypeCode = Annotated[str, _code_checker("type de service inconnu", "service_types")]
+ProblemCode = Annotated[str, _code_checker("code problème inconnu", "problems")]
+RequirementCode = Annotated[str, _code_checker("condition inconnue", "requirements")]
+ReferrerCode = Annotated[str, _code_checker("prescripteur inconnu", "referrers")]
+ZoneToken = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v),
+                      AfterValidator(_zone_token)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Site(_Strict):
+    """Where the service is located; ``commune`` is null for a generic entry with no fixed
+    site (the household's own GP, the mairie of the commune of residence…)."""
+
+    commune: str | None
+    address: ShortText | None = None
+    address_confidential: bool = False
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+
+    @field_validator("commune", mode="before")
+    @classmethod
+    def _commune_known(cls, value: Any, info: ValidationInfo) -> Any:
+        value = str(value).strip() if value is not None else value
+        ref = _reference(info)
+        if value is not None and ref and value not in ref.gazetteer:
+            raise _fail(f"commune inconnue « {value} » (code INSEE attendu, ex. 72181)")
+        return value
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> Site:
+        if (self.lat is None) != (self.lon is None):
+            raise _fail("latitude et longitude vont ensemble : renseigner les deux ou aucune")
+        return self
+
+
+class Eligibility(_Strict):
+    """Who the service is for (structured where possible, plus free text)."""
+
+    age_min: Annotated[int, Field(ge=0, le=120)] | None = None
+    age_max: Annotated[int, Field(ge=0, le=120)] | None = None
+    requires: list[RequirementCode] = []
+    text: Text | None = None
+
+    @model_validator(mode="after")
+    def _age_range(self) -> Eligibility:
+        if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
+            raise _fail("âge minimum supérieur à l'âge maximum")
+        return self
+
+
+class Referral(_Strict):
+    """Who may refer a household, with which documents."""
+
+    by: list[ReferrerCode] = []
+    documents: list[ShortText] = []
+    text: Text | None = None
+
+
+class Wait(_Strict):
+    """Typical waiting time, and when it was stated."""
+
+    days_min: Annotated[int, Field(ge=0, le=3650)] | None = None
+    days_max: Annotated[int, Field(ge=0, le=3650)] | None = None
+    saturation: Literal[SATURATIONS] = "inconnue"  # type: ignore[valid-type]
+    stated_at: dt.date
+    text: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> Wait:
+        if self.days_min is not None and self.days_max is not None and self.days_min > self.days_max:
+            raise _fail("délai minimum supérieur au délai maximum")
+        return self
+
+
+class Phone(_Strict):
+    """A phone number; placeholders are flagged and never dialled."""
+
+    number: str
+    placeholder: bool
+    source: ShortText | None = None
+
+    @field_validator("number", mode="before")
+    @classmethod
+    def _number_format(cls, value: Any) -> Any:
+        value = " ".join(str(value).split()) if value is not None else value
+        if value and not PHONE.match(value):
+            raise _fail(f"numéro de téléphone invalide « {value} » (ex. 02 43 00 00 10)")
+        return value
+
+    @model_validator(mode="after")
+    def _placeholder_flagged(self) -> Phone:
+        if PLACEHOLDER_PHONE.match(self.number) and not self.placeholder:
+            raise _fail("numéro fictif 02 43 00 00 xx : placeholder doit valoir true")
+        if not self.placeholder and not self.source:
+            raise _fail("un numéro réel doit citer sa source (champ source)")
+        return self
+
+    @property
+    def dial(self) -> str:
+        """Digits for a ``tel:`` link."""
+        return self.number.replace(" ", "")
+
+
+class Contacts(_Strict):
+    """How to reach the service."""
+
+    phone: Phone | None = None
+    email: str | None = None
+    website: str | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value and not EMAIL.match(value):
+            raise _fail(f"adresse e-mail invalide « {value} »")
+        return value
+
+    @field_validator("website")
+    @classmethod
+    def _website(cls, value: str | None) -> str | None:
+        if value and not URL.match(value):
+            raise _fail(f"site web invalide « {value} » (http:// ou https:// attendu)")
+        return value
+
+
+class Hours(_Strict):
+    """Opening hours in OpenStreetMap ``opening_hours`` syntax, plus a French text."""
+
+    osm: ShortText | None = None
+    text: ShortText | None = None
+    source: ShortText | None = None
+
+    @field_validator("osm")
+    @classmethod
+    def _osm_syntax(cls, value: str | None) -> str | None:
+        if value and not opening_hours.validate(value):
+            raise _fail(f"horaires illisibles « {value} » (syntaxe OpenStreetMap, "
+                        "ex. Mo-Fr 09:00-12:00,14:00-17:00; PH off)")
+        return value
+
+
+class ServiceEntry(_Strict):
+    """A concrete structure of the territory, as stored, edited, imported and exported."""
+
+    id: str
+    ref: ShortText | None = None
+    name: ShortText
+    operator: ShortText | None = None
+    types: list[TypeCode] = Field(min_length=1)
+    domain: str | None = None
+    description: Text | None = None
+    site: Site
+    zone: list[ZoneToken] = Field(min_length=1)
+    zone_label: ShortText | None = None
+    sectorisation: ShortText | None = None
+    eligibility: Eligibility = Eligibility()
+    referral: Referral = Referral()
+    cost: Literal[COSTS] = "inconnu"  # type: ignore[valid-type]
+    anonymous: bool | None = None
+    wait: Wait | None = None
+    contacts: Contacts = Contacts()
+    hours: Hours | None = None
+    problems: list[ProblemCode] = []
+    status: Literal[STATUSES]  # type: ignore[valid-type]
+    source: ShortText
+    confidence: Literal[CONFIDENCES] | None = None  # type: ignore[valid-type]
+    last_verified_at: dt.date
+    verified_by: ShortText | None = None
+    notes: Text | None = None
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _slug(cls, value: Any) -> Any:
+        if isinstance(value, str) and not SLUG.match(value.strip()):
+            raise _fail(f"identifiant invalide « {value} » : minuscules, chiffres et tirets")
+        return value
+
+    @field_validator("types")
+    @classmethod
+    def _types_unique(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise _fail("type de service en double")
+        return value
+
+    @field_validator("domain")
+    @classmethod
+    def _domain_known(cls, value: str | None, info: ValidationInfo) -> str | None:
+        ref = _reference(info)
+        if value and ref and value not in ref.taxonomy.domains:
+            raise _fail(f"domaine inconnu « {value} »")
+        return value
+
+    @field_validator("last_verified_at")
+    @classmethod
+    def _not_future(cls, value: dt.date) -> dt.date:
+        if value > dt.date.today():
+            raise _fail("date de vérification dans le futur")
+        return value
+
+    @model_validator(mode="after")
+    def _defaults(self, info: ValidationInfo) -> ServiceEntry:
+        ref = _reference(info)
+        if self.domain is None and ref and self.types[0] in ref.taxonomy.service_types:
+            self.domain = ref.taxonomy.service_types[self.types[0]].domain
+        return self
+
+    def to_data(self) -> dict:
+        """Plain data in the file's key order (dates as ISO strings) for YAML/JSON."""
+        return self.model_dump(mode="json")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem in one field of an entry."""
+
+    field: str
+    message: str
+    loc: tuple = ()
+
+
+_MESSAGES = {
+    "missing": "champ obligatoire manquant",
+    "string_type": "doit être un texte",
+    "int_type": "doit être un nombre entier",
+    "int_parsing": "doit être un nombre entier",
+    "int_from_float": "doit être un nombre entier",
+    "float_type": "doit être un nombre",
+    "float_parsing": "doit être un nombre",
+    "bool_type": "doit valoir true ou false",
+    "bool_parsing": "doit valoir true ou false",
+    "date_type": "date invalide (format AAAA-MM-JJ)",
+    "date_parsing": "date invalide (format AAAA-MM-JJ)",
+    "date_from_datetime_parsing": "date invalide (format AAAA-MM-JJ)",
+    "date_from_datetime_inexact": "date invalide (format AAAA-MM-JJ)",
+    "list_type": "doit être une liste",
+    "model_type": "doit être un bloc de champs",
+    "model_attributes_type": "doit être un bloc de champs",
+    "dict_type": "doit être un bloc de champs",
+    "extra_forbidden": "champ inconnu (faute de frappe ?)",
+    "string_too_short": "ne doit pas être vide",
+    "too_short": "ne doit pas être vide",
+}
+
+
+def _french_message(error: dict) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "maillage":
+        return error["msg"]
+    if kind == "literal_error":
+        return f"valeur non permise : choisir parmi {ctx.get('expected', '')}".replace("'", "")
+    if kind == "string_too_long":
+        return f"trop long ({ctx.get('max_length')} caractères au plus)"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        bound = ctx.get("ge", ctx.get("le"))
+        word = "au moins" if kind == "greater_than_equal" else "au plus"
+        return f"doit valoir {word} {bound}"
+    return _MESSAGES.get(kind, error["msg"])
+
+
+def format_loc(loc: tuple) -> str:
+    """``('contacts', 'phone', 'number')`` → ``contacts.phone.number``; indices in brackets."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(entrée)"
+
+
+def validate_entry(data: Any, reference: ReferenceData | None) -> tuple[ServiceEntry | None, list[FieldError]]:
+    """Validate one entry; return the normalised entry or all of its errors (French)."""
+    if not isinstance(data, dict):
+        return None, [FieldError("(entrée)", "une entrée doit être un bloc de champs")]
+    try:
+        entry = ServiceEntry.model_validate(data, context={"reference": reference})
+    except ValidationError as exc:
+        errors = []
+        for error in exc.errors():
+            # Drop pydantic's union/literal branch markers from the location.
+            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith(("literal[", "function-"))))
+            errors.append(FieldError(format_loc(loc), _french_message(error), loc))
+        return None, errors
+    return entry, []

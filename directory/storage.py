@@ -1,0 +1,168 @@
+"""Storage of the directory: engine, schema, and the transactions that change services.
+
+Functions that own a transaction commit it themselves and roll back on error, so a bulk
+load is all-or-nothing. Readers take a session and never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import event, func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, create_engine, delete, select
+
+from directory.models import Service, ServiceTypeLink, ServiceZone, utcnow
+from directory.reference import ReferenceData
+from directory.schema import ServiceEntry
+from directory.zones import expand_zone, keys_for_commune
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine; SQLite gets WAL, foreign keys and a busy timeout per connection."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            if ":memory:" not in url and url != "sqlite://":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def create_schema(engine: Engine) -> None:
+    """Create the tables that do not exist yet."""
+    SQLModel.metadata.create_all(engine)
+
+
+def entry_to_columns(entry: ServiceEntry) -> dict:
+    """Column values of a ``Service`` row for a validated entry."""
+    data = entry.to_data()
+    site = data.pop("site")
+    data.update(site_commune=site["commune"], address=site["address"],
+                address_confidential=site["address_confidential"],
+                lat=site["lat"], lon=site["lon"])
+    data["last_verified_at"] = entry.last_verified_at
+    return data
+
+
+def row_to_data(row: Service) -> dict:
+    """The entry of a stored row, in the file's key order (as ``ServiceEntry.to_data``)."""
+    return {
+        "id": row.id, "ref": row.ref, "name": row.name, "operator": row.operator,
+        "types": list(row.types), "domain": row.domain, "description": row.description,
+        "site": {"commune": row.site_commune, "address": row.address,
+                 "address_confidential": row.address_confidential,
+                 "lat": row.lat, "lon": row.lon},
+        "zone": list(row.zone), "zone_label": row.zone_label,
+        "sectorisation": row.sectorisation, "eligibility": row.eligibility,
+        "referral": row.referral, "cost": row.cost, "anonymous": row.anonymous,
+        "wait": row.wait, "contacts": row.contacts, "hours": row.hours,
+        "problems": list(row.problems), "status": row.status, "source": row.source,
+        "confidence": row.confidence, "last_verified_at": row.last_verified_at.isoformat(),
+        "verified_by": row.verified_by, "notes": row.notes,
+    }
+
+
+@dataclass(frozen=True)
+class UpsertSummary:
+    """Counts of a bulk load."""
+
+    created: int
+    updated: int
+    unchanged: int
+
+
+def _write_links(session: Session, entry: ServiceEntry, reference: ReferenceData) -> None:
+    session.exec(delete(ServiceZone).where(ServiceZone.service_id == entry.id))
+    session.exec(delete(ServiceTypeLink).where(ServiceTypeLink.service_id == entry.id))
+    for key in sorted(expand_zone(entry.zone, reference.gazetteer, reference.zones)):
+        session.add(ServiceZone(service_id=entry.id, zone_key=key))
+    for code in entry.types:
+        session.add(ServiceTypeLink(service_id=entry.id, type_code=code))
+
+
+def apply_entry(session: Session, entry: ServiceEntry, reference: ReferenceData) -> str:
+    """Insert or update one entry inside the caller's transaction; return what happened."""
+    columns = entry_to_columns(entry)
+    row = session.get(Service, entry.id)
+    if row is None:
+        session.add(Service(**columns, updated_at=utcnow()))
+        session.flush()
+        _write_links(session, entry, reference)
+        return "created"
+    if row_to_data(row) == entry.to_data():
+        return "unchanged"
+    for key, value in columns.items():
+        setattr(row, key, value)
+    row.updated_at = utcnow()
+    session.flush()
+    _write_links(session, entry, reference)
+    return "updated"
+
+
+def upsert_entries(engine: Engine, entries: Iterable[ServiceEntry],
+                   reference: ReferenceData) -> UpsertSummary:
+    """Store validated entries in one transaction (upsert by id): all or nothing."""
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    with Session(engine) as session:
+        try:
+            for entry in entries:
+                counts[apply_entry(session, entry, reference)] += 1
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    return UpsertSummary(**counts)
+
+
+def count_services(session: Session) -> int:
+    """Number of stored services."""
+    return session.exec(select(func.count()).select_from(Service)).one()
+
+
+def get_service(session: Session, service_id: str) -> Service | None:
+    """The service with this id, or None."""
+    return session.get(Service, service_id)
+
+
+def list_services(session: Session, limit: int = 50, offset: int = 0) -> list[Service]:
+    """Services ordered by name, one page."""
+    query = select(Service).order_by(Service.name, Service.id).offset(offset).limit(limit)
+    return list(session.exec(query))
+
+
+def all_services(session: Session) -> list[Service]:
+    """Every service, ordered by id (export, index build)."""
+    return list(session.exec(select(Service).order_by(Service.id)))
+
+
+def services_covering(session: Session, insee: str, departement: str,
+                      type_codes: Iterable[str] | None = None) -> list[Service]:
+    """Services whose zone includes the commune (département-wide services included)."""
+    query = (select(Service).join(ServiceZone, ServiceZone.service_id == Service.id)
+             .where(ServiceZone.zone_key.in_(keys_for_commune(insee, departement))))
+    if type_codes is not None:
+        query = (query.join(ServiceTypeLink, ServiceTypeLink.service_id == Service.id)
+                 .where(ServiceTypeLink.type_code.in_(list(type_codes))))
+    return list(session.exec(query.distinct().order_by(Service.id)))
+
+
+def services_of_types(session: Session, type_codes: Iterable[str]) -> list[Service]:
+    """Services having one of the type codes, wherever they are."""
+    query = (select(Service).join(ServiceTypeLink, ServiceTypeLink.service_id == Service.id)
+             .where(ServiceTypeLink.type_code.in_(list(type_codes))))
+    return list(session.exec(query.distinct().order_by(Service.id)))
+
+
+def zone_keys_of(session: Session, service_id: str) -> list[str]:
+    """Coverage keys stored for a service."""
+    query = select(ServiceZone.zone_key).where(ServiceZone.service_id == service_id)
+    return sorted(session.exec(query))

@@ -1,0 +1,1 @@
+"""Web blueprints of the directory (the only modules of ``directory`` importing Flask)."""

@@ -1,0 +1,1 @@
+"""The orientation engine (plain Python); only ``recommender.web`` imports Flask."""

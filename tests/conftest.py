@@ -1,0 +1,78 @@
+"""Fixtures: ``app``, ``client``, ``runner`` on SQLite (or PostgreSQL when
+``MAILLAGE_TEST_DATABASE_URL`` is set), and the bundled reference data."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlmodel import SQLModel
+
+from app import create_app
+from directory.reference import load_reference
+from directory.storage import make_engine
+from web.settings import DATA_DIR, normalize_database_url
+
+TEST_DATABASE_URL = os.environ.get("MAILLAGE_TEST_DATABASE_URL")
+
+
+def _fresh_database_url(tmp_path) -> str:
+    if not TEST_DATABASE_URL:
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    url = normalize_database_url(TEST_DATABASE_URL)
+    engine = make_engine(url)
+    SQLModel.metadata.drop_all(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch):
+    """No test reads the developer's MAILLAGE_* variables."""
+    for name in list(os.environ):
+        if name.startswith("MAILLAGE_") and name != "MAILLAGE_TEST_DATABASE_URL":
+            monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    """Settings of the test application (instance in a temporary folder)."""
+    return {
+        "ENV": "testing",
+        "INSTANCE_DIR": str(tmp_path / "instance"),
+        "DATABASE_URL": _fresh_database_url(tmp_path),
+        # Sentinel: a test that would fetch tiles fails loudly instead of reaching the network.
+        "TILES_URL": "http://tiles.invalid/{z}/{x}/{y}.png",
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    """The application, seeded with the bundled directory."""
+    application = create_app(app_config)
+    yield application
+    application.extensions["maillage"].engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner bound to the application."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def reference():
+    """The bundled taxonomy, gazetteer and named zones."""
+    return load_reference(DATA_DIR)
+
+
+def parse_html(response) -> BeautifulSoup:
+    """Parsed HTML of a response."""
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")

@@ -1,0 +1,1 @@
+"""Web layer shared by the blueprints: settings, errors, core pages, CLI."""

@@ -1,0 +1,97 @@
+"""Command-line chores: serve, check, load, export. Each prints a one-line summary."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlmodel import Session
+
+from directory.export import export_yaml
+from directory.loader import check_file
+from directory.reference import load_reference
+from directory.storage import count_services, upsert_entries
+from web.settings import DATA_DIR
+from web.state import current_state
+
+
+def _print_issues(issues) -> None:
+    for issue in issues:
+        click.echo(str(issue), err=True)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port d'écoute.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Fils de traitement.")
+@with_appcontext
+def serve_command(host: str, port: int, threads: int) -> None:
+    """Lancer l'application avec le serveur de production (waitress)."""
+    from waitress import serve
+
+    click.echo(f"Maillage écoute sur http://{host}:{port}/")
+    serve(current_app._get_current_object(), host=host, port=port, threads=threads,
+          ident="maillage")
+
+
+@click.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def check_command(file: Path) -> None:
+    """Valider un fichier d'annuaire YAML sans rien écrire."""
+    result = check_file(file, load_reference(DATA_DIR))
+    if not result.ok:
+        _print_issues(result.issues)
+        click.echo(f"{file} : {len(result.issues)} erreur(s), aucune modification.", err=True)
+        sys.exit(1)
+    click.echo(f"{file} : {len(result.entries)} entrées valides.")
+
+
+@click.command("load")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def load_command(file: Path) -> None:
+    """Charger un fichier d'annuaire (tout ou rien ; mise à jour par identifiant)."""
+    state = current_state()
+    result = check_file(file, state.reference)
+    if not result.ok:
+        _print_issues(result.issues)
+        click.echo(f"{file} : {len(result.issues)} erreur(s), aucune modification.", err=True)
+        sys.exit(1)
+    summary = upsert_entries(state.engine, result.entries, state.reference)
+    click.echo(f"{file} : {summary.created} créée(s), {summary.updated} modifiée(s), "
+               f"{summary.unchanged} inchangée(s).")
+
+
+@click.command("export")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def export_command(file: Path | None) -> None:
+    """Exporter l'annuaire en YAML (sur la sortie standard sans FICHIER)."""
+    with Session(current_state().engine) as session:
+        text = export_yaml(session)
+        total = count_services(session)
+    if file is None:
+        click.echo(text, nl=False)
+        return
+    # Write next to the target then rename, so a failure never leaves half a file.
+    partial = file.with_name(file.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(file)
+    click.echo(f"{file} : {total} entrées exportées.")
+
+
+APP_COMMANDS = (serve_command, check_command, load_command, export_command)
+
+
+def register(group: FlaskGroup) -> None:
+    """Commands available without loading the application (no configuration needed)."""
+    group.add_command(check_command)
+
+
+def init_app(app) -> None:
+    """Attach the data chores to ``app.cli`` (``maillage …`` and ``flask --app app …``)."""
+    for command in APP_COMMANDS:
+        app.cli.add_command(command)

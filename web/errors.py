@@ -1,0 +1,72 @@
+"""Central error handlers: JSON with the field for ``/api/``, French pages elsewhere."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from web.params import BadParameter
+
+log = logging.getLogger("maillage")
+
+MESSAGES = {
+    400: "Requête invalide",
+    401: "Connexion requise",
+    403: "Accès refusé",
+    404: "Page introuvable",
+    405: "Méthode non autorisée",
+    409: "Conflit de modification",
+    413: "Envoi trop volumineux",
+    429: "Trop de tentatives",
+    500: "Erreur interne",
+    503: "Service momentanément indisponible",
+}
+
+
+def wants_json() -> bool:
+    """True for API requests, which always get JSON errors."""
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def error_response(status: int, message: str | None = None, field: str | None = None):
+    """A JSON or HTML error response in French."""
+    message = message or MESSAGES.get(status, "Erreur")
+    if wants_json():
+        body = {"error": message, "status": status}
+        if field:
+            body["field"] = field
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status,
+                           title=MESSAGES.get(status, "Erreur"), message=message,
+                           field=field), status
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+
+    @app.errorhandler(BadParameter)
+    def _bad_parameter(error: BadParameter):
+        return error_response(400, error.message, error.field)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        status = error.code or 500
+        description = None if status >= 500 or status == 404 else _french(error)
+        return error_response(status, description)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        if isinstance(error, HTTPException):  # pragma: no cover - handled above
+            return _http_error(error)
+        log.exception("Erreur non gérée sur %s %s", request.method, request.path)
+        return error_response(500, "Une erreur interne est survenue ; l'équipe a été prévenue.")
+
+    app.register_error_handler(InternalServerError, lambda e: error_response(500))
+
+
+def _french(error: HTTPException) -> str | None:
+    # Werkzeug's descriptions are English: keep our French title unless a view gave one.
+    description = error.description or ""
+    return description if description and not description.isascii() else None

@@ -1,0 +1,39 @@
+"""Parsing of query and form parameters: bad input becomes a 400 naming the field."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class BadParameter(ValueError):
+    """A request parameter is invalid; ``field`` names it, the message is French."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def int_param(args: Mapping, name: str, default: int, minimum: int, maximum: int) -> int:
+    """An integer parameter within bounds."""
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise BadParameter(name, f"« {name} » doit être un nombre entier") from None
+    if not minimum <= value <= maximum:
+        raise BadParameter(name, f"« {name} » doit être compris entre {minimum} et {maximum}")
+    return value
+
+
+def text_param(args: Mapping, name: str, max_length: int = 500, default: str = "") -> str:
+    """A free-text parameter: control characters removed, length bounded."""
+    raw = args.get(name)
+    if raw is None:
+        return default
+    text = "".join(ch if ch.isprintable() else " " for ch in str(raw)).strip()
+    if len(text) > max_length:
+        raise BadParameter(name, f"« {name} » est trop long ({max_length} caractères au plus)")
+    return text

@@ -1,0 +1,101 @@
+"""Application settings, declared once with their help text.
+
+Settings come from ``MAILLAGE_*`` environment variables, read by ``create_app``
+(never at import time), then overridden by the mapping a caller (tests) gives.
+The README's configuration table is checked against this list by a test.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from directory.paths import DATA_DIR, PROJECT_ROOT  # noqa: F401  (re-exported)
+
+ENVIRONMENTS = ("production", "development", "testing")
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or invalid; the message is one line for the operator."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration variable: environment name, config key, default and help."""
+
+    env: str
+    key: str
+    default: str | None
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("MAILLAGE_ENV", "ENV", "production",
+            "production, development ou testing ; hors production, une clé secrète "
+            "par défaut est acceptée."),
+    Setting("MAILLAGE_SECRET_KEY", "SECRET_KEY", None,
+            "Clé secrète des sessions. Obligatoire en production."),
+    Setting("MAILLAGE_INSTANCE_DIR", "INSTANCE_DIR", "./instance",
+            "Dossier de l'instance : base SQLite et index de recherche."),
+    Setting("MAILLAGE_DATABASE_URL", "DATABASE_URL", None,
+            "URL SQLAlchemy de la base ; par défaut SQLite dans le dossier d'instance. "
+            "postgresql://… est accepté (pilote psycopg 3)."),
+    Setting("MAILLAGE_DATA_FILE", "DATA_FILE", str(DATA_DIR / "partners.yaml"),
+            "Annuaire chargé au premier démarrage quand la base est vide."),
+    Setting("MAILLAGE_TILES_URL", "TILES_URL",
+            "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "Modèle d'URL des tuiles de carte (vide : pas de fond de carte)."),
+    Setting("MAILLAGE_TILES_ATTRIBUTION", "TILES_ATTRIBUTION",
+            "&copy; les contributeurs d'OpenStreetMap",
+            "Attribution affichée avec les tuiles."),
+    Setting("MAILLAGE_LOG_LEVEL", "LOG_LEVEL", "INFO",
+            "Niveau de journalisation (DEBUG, INFO, WARNING…)."),
+)
+
+DEV_SECRET_KEY = "dev-only-insecure-secret"
+
+
+def read_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> dict[str, str | None]:
+    """Return the configuration mapping read from ``MAILLAGE_*`` variables."""
+    environ = os.environ if environ is None else environ
+    return {s.key: environ.get(s.env, s.default) for s in SETTINGS}
+
+
+def finalize(config: dict) -> dict:
+    """Check and complete a configuration mapping; raise ``ConfigurationError``.
+
+    Fills the defaults that depend on other settings (database URL in the
+    instance directory) and refuses a missing secret outside development/tests.
+    """
+    env = config.get("ENV") or "production"
+    if env not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"MAILLAGE_ENV={env!r} inconnu : choisir parmi {', '.join(ENVIRONMENTS)}."
+        )
+    config["ENV"] = env
+    config["TESTING"] = config.get("TESTING", env == "testing")
+    if not config.get("SECRET_KEY"):
+        if env == "production":
+            raise ConfigurationError(
+                "MAILLAGE_SECRET_KEY est obligatoire en production "
+                "(ou définir MAILLAGE_ENV=development pour un poste de développement)."
+            )
+        config["SECRET_KEY"] = DEV_SECRET_KEY
+    elif env == "production" and config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise ConfigurationError("MAILLAGE_SECRET_KEY ne peut pas être la clé de développement.")
+    instance_dir = Path(config.get("INSTANCE_DIR") or "./instance").resolve()
+    config["INSTANCE_DIR"] = str(instance_dir)
+    config["DATABASE_URL"] = normalize_database_url(
+        config.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'maillage.db'}"
+    )
+    config.setdefault("INDEX_DIR", str(instance_dir / "index"))
+    return config
+
+
+def normalize_database_url(url: str) -> str:
+    """Rewrite ``postgres://``/``postgresql://`` URLs to the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

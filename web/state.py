@@ -1,0 +1,60 @@
+"""Per-application state (engine, reference data) and the request-scoped DB session."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, current_app, g
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from directory.bootstrap import ensure_seeded
+from directory.reference import ReferenceData, load_reference
+from directory.storage import create_schema, make_engine
+
+log = logging.getLogger("maillage")
+
+
+@dataclass
+class AppState:
+    """What the blueprints share: the engine and the bundled reference data."""
+
+    engine: Engine
+    reference: ReferenceData
+    data_dir: Path
+
+
+def init_state(app: Flask) -> AppState:
+    """Create the engine and schema, load reference data, seed an empty database."""
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+    data_dir = Path(app.config["DATA_DIR"])
+    reference = load_reference(data_dir)
+    engine = make_engine(app.config["DATABASE_URL"])
+    create_schema(engine)
+    seeded = ensure_seeded(engine, reference, Path(app.config["DATA_FILE"]))
+    if seeded:
+        log.info("Base vide : %s services chargés depuis %s", seeded, app.config["DATA_FILE"])
+    state = AppState(engine=engine, reference=reference, data_dir=data_dir)
+    app.extensions["maillage"] = state
+    app.teardown_appcontext(_close_session)
+    return state
+
+
+def current_state() -> AppState:
+    """The state of the current application."""
+    return current_app.extensions["maillage"]
+
+
+def db_session() -> Session:
+    """The request's session, opened on first use and closed at teardown."""
+    if "db_session" not in g:
+        g.db_session = Session(current_state().engine)
+    return g.db_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
