@@ -21,6 +21,8 @@ from directory.text import name_key
 
 _INSEE = re.compile(r"^(\d[0-9AB]\d{3})$")
 _POSTCODE = re.compile(r"^\d{5}$")
+# "Sablé-sur-Sarthe (72300)": what the autocomplete puts in the field.
+_NAME_WITH_POSTCODES = re.compile(r"^(?P<name>.*?)\s*\((?P<codes>[\d ,]+)\)$")
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,11 @@ class Gazetteer:
         nothing matched.
         """
         text = (text or "").strip()
+        labelled = _NAME_WITH_POSTCODES.match(text)
+        if labelled:
+            codes = set(re.findall(r"\d{5}", labelled["codes"]))
+            named = self.by_name(labelled["name"])
+            return [c for c in named if codes & set(c.postcodes)] or named
         found: list[Commune] = []
         if _INSEE.match(text) and text in self._by_insee:
             found.append(self._by_insee[text])

@@ -133,12 +133,6 @@ def get_service(session: Session, service_id: str) -> Service | None:
     return session.get(Service, service_id)
 
 
-def list_services(session: Session, limit: int = 50, offset: int = 0) -> list[Service]:
-    """Services ordered by name, one page."""
-    query = select(Service).order_by(Service.name, Service.id).offset(offset).limit(limit)
-    return list(session.exec(query))
-
-
 def all_services(session: Session) -> list[Service]:
     """Every service, ordered by id (export, index build)."""
     return list(session.exec(select(Service).order_by(Service.id)))

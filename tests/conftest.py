@@ -44,6 +44,7 @@ def app_config(tmp_path):
         "DATABASE_URL": _fresh_database_url(tmp_path),
         # Sentinel: a test that would fetch tiles fails loudly instead of reaching the network.
         "TILES_URL": "http://tiles.invalid/{z}/{x}/{y}.png",
+        "INDEX_IN_MEMORY": True,
     }
 
 

@@ -13,6 +13,8 @@ import pytest
     ("72700", "72003"),
     ("72600", "72180"),
     ("72600", "72180"),
+    ("Sablé-sur-Sarthe (72300)", "72264"),
+    ("Le Mans (72000, 72100)", "72181"),
 ])
 def test_resolve_finds_commune(reference, text, insee):
     found = reference.gazetteer.resolve(text)

@@ -11,6 +11,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlmodel import Session
 
 from directory.export import export_yaml
+from directory.indexing import rebuild_index, reindex_services
 from directory.loader import check_file
 from directory.reference import load_reference
 from directory.storage import count_services, upsert_entries
@@ -61,6 +62,8 @@ def load_command(file: Path) -> None:
         click.echo(f"{file} : {len(result.issues)} erreur(s), aucune modification.", err=True)
         sys.exit(1)
     summary = upsert_entries(state.engine, result.entries, state.reference)
+    with Session(state.engine) as session:
+        reindex_services(session, state.search, state.reference, [e.id for e in result.entries])
     click.echo(f"{file} : {summary.created} créée(s), {summary.updated} modifiée(s), "
                f"{summary.unchanged} inchangée(s).")
 
@@ -83,7 +86,17 @@ def export_command(file: Path | None) -> None:
     click.echo(f"{file} : {total} entrées exportées.")
 
 
-APP_COMMANDS = (serve_command, check_command, load_command, export_command)
+@click.command("reindex")
+@with_appcontext
+def reindex_command() -> None:
+    """Reconstruire l'index de recherche depuis la base."""
+    state = current_state()
+    with Session(state.engine) as session:
+        count = rebuild_index(session, state.search, state.reference)
+    click.echo(f"Index de recherche reconstruit : {count} services.")
+
+
+APP_COMMANDS = (serve_command, check_command, load_command, export_command, reindex_command)
 
 
 def register(group: FlaskGroup) -> None:

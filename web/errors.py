@@ -7,6 +7,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from directory.finder import InvalidSearch
 from web.params import BadParameter
 
 log = logging.getLogger("maillage")
@@ -47,7 +48,8 @@ def init_app(app: Flask) -> None:
     """Register the handlers."""
 
     @app.errorhandler(BadParameter)
-    def _bad_parameter(error: BadParameter):
+    @app.errorhandler(InvalidSearch)
+    def _bad_parameter(error: BadParameter | InvalidSearch):
         return error_response(400, error.message, error.field)
 
     @app.errorhandler(HTTPException)

@@ -11,7 +11,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from directory.bootstrap import ensure_seeded
+from directory.indexing import ensure_index
 from directory.reference import ReferenceData, load_reference
+from directory.search import SearchIndex
 from directory.storage import create_schema, make_engine
 
 log = logging.getLogger("maillage")
@@ -24,6 +26,7 @@ class AppState:
     engine: Engine
     reference: ReferenceData
     data_dir: Path
+    search: SearchIndex
 
 
 def init_state(app: Flask) -> AppState:
@@ -36,7 +39,11 @@ def init_state(app: Flask) -> AppState:
     seeded = ensure_seeded(engine, reference, Path(app.config["DATA_FILE"]))
     if seeded:
         log.info("Base vide : %s services chargés depuis %s", seeded, app.config["DATA_FILE"])
-    state = AppState(engine=engine, reference=reference, data_dir=data_dir)
+    index_dir = None if app.config.get("INDEX_IN_MEMORY") else Path(app.config["INDEX_DIR"])
+    search = SearchIndex.open(index_dir)
+    with Session(engine) as session:
+        ensure_index(session, search, reference)
+    state = AppState(engine=engine, reference=reference, data_dir=data_dir, search=search)
     app.extensions["maillage"] = state
     app.teardown_appcontext(_close_session)
     return state

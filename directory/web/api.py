@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from directory.present import service_detail, service_summary
-from directory.storage import count_services, get_service, list_services, zone_keys_of
+from directory.finder import search_directory
+from directory.present import service_detail
+from directory.storage import get_service, zone_keys_of
+from directory.web.params import parse_search_params
 from directory.zones import covered_communes
 from web.errors import error_response
 from web.params import int_param, text_param
@@ -28,14 +30,11 @@ def service_json(service_id: str):
 
 @bp.get("/services")
 def services_json():
-    """Services ordered by name, paginated with ``limit`` and ``offset``."""
-    limit = int_param(request.args, "limit", 20, 1, 100)
-    offset = int_param(request.args, "offset", 0, 0, 1_000_000)
-    session = db_session()
-    reference = current_state().reference
-    rows = list_services(session, limit=limit, offset=offset)
-    return jsonify({"total": count_services(session), "limit": limit, "offset": offset,
-                    "results": [service_summary(r, reference) for r in rows]})
+    """Search the directory: ``q``, ``commune``, ``type``, ``domain``, ``problem``,
+    ``status``, ``open_now``, ``limit``, ``offset`` (all optional)."""
+    params = parse_search_params(request.args, default_limit=20)
+    state = current_state()
+    return jsonify(search_directory(db_session(), state.search, state.reference, params))
 
 
 @bp.get("/communes")

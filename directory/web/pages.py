@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 
+from directory.finder import InvalidSearch, search_directory
 from directory.present import service_detail
 from directory.storage import get_service, zone_keys_of
+from directory.web.params import parse_search_params
 from directory.zones import covered_communes
+from web.params import BadParameter
 from web.state import current_state, db_session
 
 bp = Blueprint("directory_pages", __name__)
@@ -25,3 +28,29 @@ def service_sheet(service_id: str):
     communes = [reference.gazetteer.get(c) for c in covered[:60]]
     return render_template("directory/service.html", service=detail,
                            communes=[c for c in communes if c], more=len(covered) - 60)
+
+
+@bp.get("/annuaire")
+def directory_search():
+    """Search page: one field, commune, filters; results as cards with a call button."""
+    state = current_state()
+    taxonomy = state.reference.taxonomy
+    error = None
+    results = None
+    try:
+        params = parse_search_params(request.args, default_limit=10)
+        searched = bool(params.q or params.commune or params.types or params.domains
+                        or params.problems)
+        if searched:
+            results = search_directory(db_session(), state.search, state.reference, params)
+    except (BadParameter, InvalidSearch) as problem:
+        params = parse_search_params({})
+        error = problem
+    status = 400 if error else 200
+    return render_template(
+        "directory/search.html", params=params, results=results, error=error,
+        helplines=taxonomy.lines_in_block("urgences_sociales"),
+        useful_lines=taxonomy.lines_in_block("numeros_utiles"),
+        types=sorted(taxonomy.service_types.values(), key=lambda t: t.short_label.lower()),
+        domains=list(taxonomy.domains.values()),
+    ), status

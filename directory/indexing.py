@@ -1,0 +1,116 @@
+"""What the search index holds for each service, and keeping the index in step with the
+database (built at start when missing or stale, updated when a service changes)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from directory.models import Service, ServiceZone
+from directory.reference import ReferenceData
+from directory.search import SearchDocument, SearchIndex
+from directory.storage import all_services
+
+log = logging.getLogger("maillage")
+
+
+def data_fingerprint(session: Session, reference: ReferenceData) -> str:
+    """Hash of what the index is built from: services (id, version) and the vocabulary."""
+    digest = hashlib.sha256()
+    rows = session.exec(select(Service.id, Service.version).order_by(Service.id))
+    for service_id, version in rows:
+        digest.update(f"{service_id}:{version};".encode())
+    digest.update(str(session.exec(select(func.count()).select_from(ServiceZone)).one()).encode())
+    digest.update(str(id(reference.taxonomy)).encode() if False else b"")
+    digest.update(_taxonomy_signature(reference).encode())
+    return digest.hexdigest()[:32]
+
+
+def _taxonomy_signature(reference: ReferenceData) -> str:
+    taxonomy = reference.taxonomy
+    words = sum(len(p.lay_words) for p in taxonomy.problems.values())
+    words += sum(len(t.lay_words) for t in taxonomy.service_types.values())
+    return f"{len(taxonomy.service_types)}/{len(taxonomy.problems)}/{words}"
+
+
+def _place_text(row: Service, zone_keys: list[str], reference: ReferenceData) -> str:
+    gazetteer = reference.gazetteer
+    names = []
+    site = gazetteer.get(row.site_commune) if row.site_commune else None
+    if site:
+        names.append(site.name)
+    communes = [k[2:] for k in zone_keys if k.startswith("c:")]
+    # Sector names help "CMP Sablé"; a whole département is named once, not commune by commune.
+    if len(communes) <= 120:
+        names += [c.name for c in (gazetteer.get(code) for code in communes) if c]
+    names += [f"département {k[2:]}" for k in zone_keys if k.startswith("d:")]
+    if row.zone_label:
+        names.append(row.zone_label)
+    return " ".join(dict.fromkeys(names))
+
+
+def document_for(row: Service, zone_keys: list[str], reference: ReferenceData) -> SearchDocument:
+    """The search document of a stored service."""
+    taxonomy = reference.taxonomy
+    type_words = []
+    for code in row.types:
+        service_type = taxonomy.service_types.get(code)
+        if service_type:
+            type_words += [service_type.label, service_type.short_label, *service_type.lay_words]
+    problem_words = []
+    for code in row.problems:
+        problem = taxonomy.problems.get(code)
+        if problem:
+            problem_words += [problem.label, *problem.lay_words, *problem.stigmatising_words]
+    eligibility = " ".join(filter(None, [(row.eligibility or {}).get("text"),
+                                         (row.referral or {}).get("text")]))
+    hours = (row.hours or {}).get("osm")
+    return SearchDocument(
+        id=row.id, name=row.name, type_text=" ".join(type_words), operator=row.operator or "",
+        problem_text=" ".join(problem_words), description=row.description or "",
+        eligibility=eligibility, place_text=_place_text(row, zone_keys, reference),
+        types=tuple(row.types), problems=tuple(row.problems), domain=row.domain,
+        status=row.status, zones=tuple(zone_keys),
+        payload={"name": row.name, "closed": row.status == "closed", "hours": hours},
+    )
+
+
+def _zone_keys_by_service(session: Session) -> dict[str, list[str]]:
+    keys: dict[str, list[str]] = {}
+    for service_id, key in session.exec(select(ServiceZone.service_id, ServiceZone.zone_key)):
+        keys.setdefault(service_id, []).append(key)
+    return keys
+
+
+def rebuild_index(session: Session, index: SearchIndex, reference: ReferenceData) -> int:
+    """Rebuild the whole index from the database."""
+    keys = _zone_keys_by_service(session)
+    documents = (document_for(row, sorted(keys.get(row.id, [])), reference)
+                 for row in all_services(session))
+    return index.rebuild(documents, data_fingerprint(session, reference))
+
+
+def ensure_index(session: Session, index: SearchIndex, reference: ReferenceData) -> bool:
+    """Rebuild the index when missing or built from other data; True when rebuilt."""
+    if index.is_current(data_fingerprint(session, reference)):
+        return False
+    count = rebuild_index(session, index, reference)
+    log.info("Index de recherche reconstruit : %s services", count)
+    return True
+
+
+def reindex_services(session: Session, index: SearchIndex, reference: ReferenceData,
+                     service_ids: list[str]) -> None:
+    """Update the index for changed services (removed ids are dropped from it)."""
+    keys = _zone_keys_by_service(session)
+    documents = []
+    for service_id in service_ids:
+        row = session.get(Service, service_id)
+        if row is None:
+            index.remove(service_id)
+        else:
+            documents.append(document_for(row, sorted(keys.get(row.id, [])), reference))
+    index.add_or_update(documents, data_fingerprint(session, reference))

@@ -1,0 +1,79 @@
+"""Lay vocabulary: free text → problem codes, service types and danger signals."""
+
+import pytest
+
+from directory.vocabulary import detect_problems, tokenize, vocabulary_for
+
+
+@pytest.fixture(scope="module")
+def vocabulary(reference):
+    return vocabulary_for(reference.taxonomy)
+
+
+def test_tokenize_splits_apostrophes_folds_accents_and_repeats():
+    # Runs of three letters or more collapse to one; typo tolerance covers "alcol".
+    assert tokenize("L'alcoool, ça pue d'biiizarre") == ["l", "alcol", "ca", "pue", "d", "bizarre"]
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("il boit", "addiction_alcool"),
+    ("alcolique", "addiction_alcool"),          # typo + stigmatising word
+    ("impayés", "impayes_loyer"),
+    ("impayes", "impayes_loyer"),
+    ("impayé", "impayes_loyer"),
+    ("loyer pas payé", "impayes_loyer"),
+    ("courrier qui déborde", "isolement_repli"),
+    ("seringues dans l'escalier", "addiction_drogues"),
+    ("femme battue", "violences_intrafamiliales"),
+    ("violance conjugale", "violences_intrafamiliales"),
+    ("sa pu", "incurie"),                       # SMS spelling
+    ("dit que les voisins l'espionnent", "troubles_psychiques_suspectes"),
+    ("n'ouvre pas la porte", "refus_de_contact"),
+    ("dort dans sa voiture", "sans_solution_logement"),
+])
+def test_detect_problems_finds_the_code(text, code):
+    assert code in dict(detect_problems(text))
+
+
+@pytest.mark.parametrize(("text", "absent"), [
+    ("il n'a pas pu payer", "incurie"),         # "pu" alone is not the SMS "sa pu"
+    ("il respire", "danger_immediat"),          # negation kept: "ne respire plus"
+    ("volets fermés", "troubles_psychiques_suspectes"),
+    ("insulte les voisins", "violences_intrafamiliales"),  # the longer phrase wins
+])
+def test_detect_problems_avoids_false_alarms(text, absent):
+    assert absent not in dict(detect_problems(text))
+
+
+@pytest.mark.parametrize("word", ["fou", "parano", "schizo", "alcoolo", "toxico", "clodo"])
+def test_stigmatising_words_are_matched_but_never_echoed(word):
+    detected = detect_problems(f"il est {word}")
+    assert detected, word
+    for _code, matched in detected:
+        assert all(word not in phrase for phrase in matched)
+
+
+def test_detected_words_come_from_the_vocabulary(reference):
+    detected = dict(detect_problems("il boit et tombe dans l'escalier", reference.taxonomy))
+    assert detected["addiction_alcool"] == ["boit", "tombe dans l'escalier"]
+
+
+@pytest.mark.parametrize(("text", "nature"), [
+    ("il la menace avec un couteau", "violence"),
+    ("odeur de gaz dans la cage d'escalier", "fire"),
+    ("il dit qu'il va se foutre en l'air ce soir, il a des cachets", "medical"),
+    ("volets fermés depuis 2 semaines, courrier qui déborde, odeur bizarre", "levee_de_doute"),
+])
+def test_danger_words_are_detected(vocabulary, text, nature):
+    assert nature in dict(vocabulary.detect_dangers(text))
+
+
+@pytest.mark.parametrize("text", ["idées noires", "volets fermés", "détecteur de fumée arraché",
+                                  "dit que les voisins envoient du gaz"])
+def test_no_danger_without_its_conditions(vocabulary, text):
+    assert vocabulary.detect_dangers(text) == []
+
+
+def test_named_types_are_recognised(vocabulary):
+    assert "pension_de_famille" in dict(vocabulary.detect_types("maison relai"))
+    assert "siao" in dict(vocabulary.detect_types("115"))
