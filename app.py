@@ -38,7 +38,9 @@ def create_app(config: dict | None = None) -> Flask:
     init_state(app)
 
     from directory.web import api as directory_api
+    from directory.web import maps as directory_maps
     from directory.web import pages as directory_pages
+    from recommender import web as orientation
     from web import cli as commands
     from web import core, errors, templating
 
@@ -48,6 +50,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(core.bp)
     app.register_blueprint(directory_pages.bp)
     app.register_blueprint(directory_api.bp)
+    app.register_blueprint(orientation.bp)
+    app.register_blueprint(directory_maps.bp)
     return app
 
 

@@ -107,6 +107,10 @@ class Gazetteer:
         """INSEE codes of the communes of a département."""
         return list(self._by_departement.get(departement, []))
 
+    def departements(self) -> list[str]:
+        """Codes of the départements, sorted."""
+        return sorted(self._by_departement)
+
     def has_epci(self, epci: str) -> bool:
         """True when the EPCI has member communes."""
         return epci in self._by_epci

@@ -24,7 +24,6 @@ def data_fingerprint(session: Session, reference: ReferenceData) -> str:
     for service_id, version in rows:
         digest.update(f"{service_id}:{version};".encode())
     digest.update(str(session.exec(select(func.count()).select_from(ServiceZone)).one()).encode())
-    digest.update(str(id(reference.taxonomy)).encode() if False else b"")
     digest.update(_taxonomy_signature(reference).encode())
     return digest.hexdigest()[:32]
 
@@ -95,7 +94,8 @@ def rebuild_index(session: Session, index: SearchIndex, reference: ReferenceData
 
 def ensure_index(session: Session, index: SearchIndex, reference: ReferenceData) -> bool:
     """Rebuild the index when missing or built from other data; True when rebuilt."""
-    if index.is_current(data_fingerprint(session, reference)):
+    fingerprint = data_fingerprint(session, reference)
+    if index.is_current(fingerprint) or index.restore_snapshot(fingerprint):
         return False
     count = rebuild_index(session, index, reference)
     log.info("Index de recherche reconstruit : %s services", count)

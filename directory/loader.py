@@ -54,7 +54,7 @@ class LoadResult:
         return not self.issues
 
 
-def _line_of(node: Node | None, loc: tuple) -> int | None:
+def line_of(node: Node | None, loc: tuple) -> int | None:
     """Line (1-based) of the deepest node reachable along ``loc``."""
     if node is None:
         return None
@@ -109,14 +109,14 @@ def check_entries(raw_entries: list, nodes: list[Node | None], reference: Refere
         entry_id = str(entry_id) if entry_id is not None else None
         entry, errors = validate_entry(raw, reference)
         for error in errors:
-            issues.append(LoadIssue(label, _line_of(node, error.loc), entry_id or f"n°{index + 1}",
+            issues.append(LoadIssue(label, line_of(node, error.loc), entry_id or f"n°{index + 1}",
                                     error.field, error.message))
         if entry_id is not None and entry_id in seen:
             first = seen[entry_id]
-            issues.append(LoadIssue(label, _line_of(node, ("id",)), entry_id, "id",
+            issues.append(LoadIssue(label, line_of(node, ("id",)), entry_id, "id",
                                     f"identifiant en double (déjà utilisé ligne {first})"))
         elif entry_id is not None:
-            seen[entry_id] = _line_of(node, ("id",))
+            seen[entry_id] = line_of(node, ("id",))
         if entry is not None:
             entries.append(entry)
     return LoadResult(entries, issues)

@@ -323,7 +323,8 @@ _MESSAGES = {
 }
 
 
-def _french_message(error: dict) -> str:
+def french_message(error: dict) -> str:
+    """French text of a pydantic error (custom messages kept as they are)."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "maillage":
@@ -358,6 +359,6 @@ def validate_entry(data: Any, reference: ReferenceData | None) -> tuple[ServiceE
         for error in exc.errors():
             # Drop pydantic's union/literal branch markers from the location.
             loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith(("literal[", "function-"))))
-            errors.append(FieldError(format_loc(loc), _french_message(error), loc))
+            errors.append(FieldError(format_loc(loc), french_message(error), loc))
         return None, errors
     return entry, []

@@ -126,6 +126,11 @@ class SearchOutcome:
     fuzzy: bool = False
 
 
+# In-memory indexes built from the same data are shared: whoosh files are immutable
+# once written, so a copy of the file table is an independent index (tests start fast).
+_MEMORY_SNAPSHOTS: dict[str, dict[str, bytes]] = {}
+
+
 class SearchIndex:
     """A whoosh index of services (file storage in the instance folder, or in memory)."""
 
@@ -193,7 +198,21 @@ class SearchIndex:
             # CLEAR drops every existing segment: the new one replaces the whole index.
             writer.commit(mergetype=CLEAR)
             self._write_fingerprint(f"{ANALYSIS_VERSION}:{fingerprint}")
+            if self._path is None:
+                _MEMORY_SNAPSHOTS[fingerprint] = dict(self._ix.storage.files)
         return count
+
+    def restore_snapshot(self, fingerprint: str) -> bool:
+        """For an in-memory index, reuse an index already built from the same data."""
+        files = _MEMORY_SNAPSHOTS.get(fingerprint)
+        if self._path is not None or files is None:
+            return False
+        with self._lock:
+            storage = RamStorage()
+            storage.files = dict(files)
+            self._ix = storage.open_index(indexname=INDEX_NAME)
+            self._write_fingerprint(f"{ANALYSIS_VERSION}:{fingerprint}")
+        return True
 
     def is_current(self, fingerprint: str) -> bool:
         """True when the index was built from data with this fingerprint."""

@@ -17,7 +17,8 @@ from web.settings import DATA_DIR, normalize_database_url
 TEST_DATABASE_URL = os.environ.get("MAILLAGE_TEST_DATABASE_URL")
 
 
-def _fresh_database_url(tmp_path) -> str:
+def fresh_database_url(tmp_path) -> str:
+    """A database URL for a test: SQLite in tmp_path, or the emptied PostgreSQL test database."""
     if not TEST_DATABASE_URL:
         return f"sqlite:///{tmp_path / 'test.db'}"
     url = normalize_database_url(TEST_DATABASE_URL)
@@ -41,7 +42,7 @@ def app_config(tmp_path):
     return {
         "ENV": "testing",
         "INSTANCE_DIR": str(tmp_path / "instance"),
-        "DATABASE_URL": _fresh_database_url(tmp_path),
+        "DATABASE_URL": fresh_database_url(tmp_path),
         # Sentinel: a test that would fetch tiles fails loudly instead of reaching the network.
         "TILES_URL": "http://tiles.invalid/{z}/{x}/{y}.png",
         "INDEX_IN_MEMORY": True,

@@ -96,7 +96,52 @@ def reindex_command() -> None:
     click.echo(f"Index de recherche reconstruit : {count} services.")
 
 
-APP_COMMANDS = (serve_command, check_command, load_command, export_command, reindex_command)
+@click.command("orient")
+@click.option("--commune", required=True, help="Commune : code INSEE, code postal ou nom.")
+@click.option("--problem", "problems", multiple=True, help="Code problème (répétable).")
+@click.option("--description", default=None, help="Description libre de la situation.")
+@click.option("--role", default="travailleur_social", show_default=True,
+              type=click.Choice(["gardien", "travailleur_social", "coordinateur"]))
+@with_appcontext
+def orient_command(commune: str, problems: tuple[str, ...], description: str | None, role: str) -> None:
+    """Afficher les orientations suggérées (rien n'est enregistré)."""
+    from recommender.engine import Engine
+    from recommender.request import InvalidRequest, parse_request
+    from recommender.territory import ServiceFinder
+
+    state = current_state()
+    body = {"commune": commune, "problems": list(problems), "role": role}
+    if description:
+        body["description"] = description
+    with Session(state.engine) as session:
+        try:
+            result = Engine(state.reference, state.rules, ServiceFinder(session, state.reference)).orient(
+                parse_request(body, state.reference))
+        except InvalidRequest as error:
+            click.echo(f"{error.field} : {error.message}", err=True)
+            sys.exit(1)
+    click.echo(format_orientation(result))
+
+
+def format_orientation(result: dict) -> str:
+    """Plain-text rendering of an orientation for the terminal."""
+    lines = [f"{result['commune']['name']} · urgence {result['urgency']}"]
+    lines.append("Urgences : " + ", ".join(n["number"] for n in result["emergency_numbers"]))
+    if result["helplines"]:
+        lines.append("Lignes utiles : " + ", ".join(f"{n['number']} ({n['label']})" for n in result["helplines"]))
+    for s in result["suggestions"]:
+        lines.append(f"{s['rank']}. {s['type_label']} [{s['type']}] — {s['eligibility']['status']}")
+        lines.append(f"   Qui agit : {s['who_acts']}")
+        for svc in s["services"][:2]:
+            lines.append(f"   · {svc['name']}")
+        for bridge in s["bridges"]:
+            lines.append(f"   En attendant : {bridge['type_label']}")
+    for gap in result["gaps"]:
+        lines.append(f"Manque : {gap['why']}")
+    return "\n".join(lines)
+
+
+APP_COMMANDS = (orient_command, serve_command, check_command, load_command, export_command, reindex_command)
 
 
 def register(group: FlaskGroup) -> None:

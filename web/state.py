@@ -15,6 +15,7 @@ from directory.indexing import ensure_index
 from directory.reference import ReferenceData, load_reference
 from directory.search import SearchIndex
 from directory.storage import create_schema, make_engine
+from recommender.rules import RuleSet, load_rules
 
 log = logging.getLogger("maillage")
 
@@ -27,6 +28,7 @@ class AppState:
     reference: ReferenceData
     data_dir: Path
     search: SearchIndex
+    rules: RuleSet
 
 
 def init_state(app: Flask) -> AppState:
@@ -34,6 +36,7 @@ def init_state(app: Flask) -> AppState:
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     data_dir = Path(app.config["DATA_DIR"])
     reference = load_reference(data_dir)
+    rules = load_rules(str(data_dir / "rules.yaml"), reference.taxonomy)
     engine = make_engine(app.config["DATABASE_URL"])
     create_schema(engine)
     seeded = ensure_seeded(engine, reference, Path(app.config["DATA_FILE"]))
@@ -43,7 +46,8 @@ def init_state(app: Flask) -> AppState:
     search = SearchIndex.open(index_dir)
     with Session(engine) as session:
         ensure_index(session, search, reference)
-    state = AppState(engine=engine, reference=reference, data_dir=data_dir, search=search)
+    state = AppState(engine=engine, reference=reference, data_dir=data_dir, search=search,
+                     rules=rules)
     app.extensions["maillage"] = state
     app.teardown_appcontext(_close_session)
     return state

@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
     def _shared_context():
         taxonomy = current_state().reference.taxonomy
         return {
+            "today": dt.date.today(),
             "taxonomy": taxonomy,
             "urgent_lines": taxonomy.lines_in_block("urgences"),
             "social_lines": taxonomy.lines_in_block("urgences_sociales"),

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from directory.finder import InvalidSearch, search_directory
+from directory.maps import service_map
 from directory.present import service_detail
 from directory.storage import get_service, zone_keys_of
+from directory.web.maps import tile_settings
 from directory.web.params import parse_search_params
 from directory.zones import covered_communes
 from web.params import BadParameter
@@ -25,9 +27,11 @@ def service_sheet(service_id: str):
     reference = current_state().reference
     covered = covered_communes(set(zone_keys_of(session, row.id)), reference.gazetteer)
     detail = service_detail(row, reference, covered)
-    communes = [reference.gazetteer.get(c) for c in covered[:60]]
-    return render_template("directory/service.html", service=detail,
-                           communes=[c for c in communes if c], more=len(covered) - 60)
+    communes = [c for c in (reference.gazetteer.get(code) for code in covered) if c]
+    departement_wide = any(t.startswith("departement:") for t in row.zone)
+    fmap = service_map(detail, row.domain, [] if departement_wide else communes, tile_settings())
+    return render_template("directory/service.html", service=detail, communes=communes[:60],
+                           map=fmap, tiles_enabled=bool(tile_settings().url))
 
 
 @bp.get("/annuaire")

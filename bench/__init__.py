@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic national directory and side-by-side measurements."""

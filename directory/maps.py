@@ -1,0 +1,224 @@
+"""Maps of services, orientations and coverage (the only module building folium maps).
+
+Maps are rendered into the application's own layout: the head links, the map ``div``
+and the script of the folium root are returned separately for the ``_map.html``
+partial. Every asset is served locally (``directory.maps_assets``); the tile layer is
+configurable and optional: without tiles, markers, popups and clusters still work.
+Confidential sites are placed at their commune's centroid (``present.coordinates``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from html import escape
+
+import folium
+from folium.plugins import FastMarkerCluster
+from markupsafe import Markup
+
+from directory.maps_assets import use_local_assets
+
+DOMAIN_COLOURS = {"logement": "#1d4ed8", "hebergement": "#7c3aed", "sante": "#047857",
+                  "medico_social": "#b45309", "droit_commun": "#374151", "urgence": "#b91c1c"}
+COVERED, NOT_COVERED, DISTANT = "#15803d", "#b91c1c", "#d97706"
+MAX_ZOOM = 18
+# folium's default header also loads Bootstrap (page-wide styles) that our maps do not use.
+_UNUSED_HEADER_ASSETS = ("bootstrap_css", "bootstrap", "glyphicons_css")
+# Markers sharing a point (services placed at their commune's centroid) are spread on a
+# small circle so each stays visible and clickable.
+SPREAD_DEGREES = 0.004
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """The three pieces of a rendered map, safe to insert in a template."""
+
+    header: Markup
+    html: Markup
+    script: Markup
+    element_id: str
+
+
+@dataclass(frozen=True)
+class TileSettings:
+    """Tile layer URL template and attribution ('' = no tiles)."""
+
+    url: str
+    attribution: str
+
+
+def _new_map(tiles: TileSettings, location=(47.99, 0.2), zoom: int = 9) -> folium.Map:
+    use_local_assets()
+    fmap = folium.Map(location=list(location), zoom_start=zoom, tiles=None, control_scale=True,
+                      max_zoom=MAX_ZOOM, prefer_canvas=False)
+    # A clustered map needs an explicit maxZoom when it has no tile layer.
+    fmap.options["maxZoom"] = MAX_ZOOM
+    if tiles.url:
+        folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, name="Fond de carte",
+                         max_zoom=MAX_ZOOM, control=False).add_to(fmap)
+    return fmap
+
+
+def render(fmap: folium.Map) -> MapParts:
+    """Render a map into header, html and script parts."""
+    root = fmap.get_root()
+    root.render()
+    for name in _UNUSED_HEADER_ASSETS:
+        root.header._children.pop(name, None)
+    return MapParts(Markup(root.header.render()), Markup(root.html.render()),
+                    Markup(root.script.render()), fmap.get_name())
+
+
+def _pin(label: str, colour: str, extra_class: str = "") -> folium.DivIcon:
+    return folium.DivIcon(
+        html=f'<span class="map-pin {extra_class}" style="background:{colour}">{escape(label)}</span>',
+        icon_size=(28, 28), icon_anchor=(14, 14), class_name="map-pin-wrapper")
+
+
+def _popup(lines: list[str]) -> folium.Popup:
+    return folium.Popup("<br>".join(lines), max_width=280)
+
+
+def phone_html(phone: dict | None) -> str:
+    """A phone for a popup: ``tel:`` only for real numbers."""
+    if not phone:
+        return "Pas de numéro référencé"
+    if phone.get("dial"):
+        return f'<a href="tel:{escape(phone["dial"])}">{escape(phone["number"])}</a>'
+    return f'{escape(phone["number"])} <em>(numéro fictif)</em>'
+
+
+def orientation_map(result: dict, tiles: TileSettings, sheet_url) -> MapParts:
+    """The household's commune and the suggested services numbered by rank."""
+    commune = result["commune"]
+    fmap = _new_map(tiles, (commune["lat"] or 47.99, commune["lon"] or 0.2), 10)
+    points = []
+    if commune["lat"] is not None:
+        folium.Marker([commune["lat"], commune["lon"]], icon=_pin("⌂", "#111827", "map-pin--home"),
+                      tooltip=f"Commune du ménage : {escape(commune['name'])}",
+                      popup=_popup([f"<strong>Commune du ménage</strong> : {escape(commune['name'])}",
+                                    "(position de la commune, jamais une adresse)"])).add_to(fmap)
+        points.append((commune["lat"], commune["lon"]))
+    placed: set[str] = set()
+    taken: dict[tuple[float, float], int] = {}
+    for suggestion in result["suggestions"]:
+        for service in suggestion["services"]:
+            if service["id"] in placed or service.get("lat") is None:
+                continue
+            placed.add(service["id"])
+            colour = DOMAIN_COLOURS.get(service.get("domain", ""), "#374151")
+            wait = (service.get("wait") or {}).get("summary", "délai non renseigné")
+            popup = _popup([
+                f'<strong>{suggestion["rank"]}. {escape(service["name"])}</strong>',
+                escape(suggestion["type_label"]),
+                f"Délai : {escape(wait)}",
+                phone_html(service.get("phone")),
+                f'<a href="{escape(sheet_url(service["id"]))}">Voir la fiche</a>',
+            ])
+            location = _spread(service["lat"], service["lon"], taken)
+            folium.Marker(location, popup=popup, icon=_pin(str(suggestion["rank"]), colour),
+                          tooltip=escape(service["name"])).add_to(fmap)
+            points.append(tuple(location))
+    _fit(fmap, points)
+    return render(fmap)
+
+
+def _spread(lat: float, lon: float, taken: dict[tuple[float, float], int]) -> list[float]:
+    key = (round(lat, 5), round(lon, 5))
+    index = taken.get(key, 0)
+    taken[key] = index + 1
+    if index == 0:
+        return [lat, lon]
+    angle = index * 2.399963  # golden angle: successive markers never line up
+    radius = SPREAD_DEGREES * (1 + index // 8)
+    return [lat + radius * math.sin(angle), lon + radius * 1.5 * math.cos(angle)]
+
+
+def _fit(fmap: folium.Map, points: list[tuple[float, float]]) -> None:
+    if len(points) >= 2:
+        lats = [p[0] for p in points]
+        lons = [p[1] for p in points]
+        fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(30, 30))
+
+
+def service_map(service: dict, domain: str, communes: list, tiles: TileSettings) -> MapParts:
+    """A service's site and the communes it serves (points; a whole département is not drawn)."""
+    coordinates = service.get("coordinates")
+    center = coordinates or ((communes[0].lat, communes[0].lon) if communes else (47.99, 0.2))
+    fmap = _new_map(tiles, center, 10)
+    points = []
+    zone = folium.FeatureGroup(name="Communes desservies").add_to(fmap)
+    for commune in communes:
+        if commune.lat is None:
+            continue
+        folium.CircleMarker([commune.lat, commune.lon], radius=4, color=COVERED, fill=True,
+                            fill_opacity=0.6, weight=1, tooltip=escape(commune.name)).add_to(zone)
+        points.append((commune.lat, commune.lon))
+    if coordinates:
+        label = "Commune du site (adresse confidentielle)" if service.get("address_confidential") else "Site"
+        folium.Marker(list(coordinates), icon=_pin("●", DOMAIN_COLOURS.get(domain, "#374151")),
+                      tooltip=f"{label} : {escape(service['name'])}",
+                      popup=_popup([f"<strong>{escape(service['name'])}</strong>", escape(label)])).add_to(fmap)
+        points.append(tuple(coordinates))
+    _fit(fmap, points)
+    return render(fmap)
+
+
+_CLUSTER_CALLBACK = """
+function (row) {
+    var icon = L.divIcon({className: 'map-pin-wrapper', iconSize: [24, 24], iconAnchor: [12, 12],
+        html: '<span class="map-pin map-pin--small" style="background:' + row[4] + '"></span>'});
+    var marker = L.marker(new L.LatLng(row[0], row[1]), {icon: icon, title: row[3]});
+    var link = document.createElement('a');
+    link.href = '/services/' + encodeURIComponent(row[2]);
+    link.textContent = row[3];
+    var box = document.createElement('div');
+    var strong = document.createElement('strong');
+    strong.appendChild(link);
+    box.appendChild(strong);
+    box.appendChild(document.createElement('br'));
+    box.appendChild(document.createTextNode(row[5]));
+    marker.bindPopup(box);
+    marker.options.serviceId = row[2];
+    return marker;
+}
+"""
+
+
+def cartography_map(layers: dict[str, list[list]], domain_labels: dict[str, str],
+                    coverage: list[dict] | None, tiles: TileSettings) -> MapParts:
+    """All services, one clustered layer per domain; optional coverage view of communes.
+
+    ``layers`` maps a domain code to rows ``[lat, lon, id, name, colour, type_label]``;
+    ``coverage`` lists communes ``{name, lat, lon, status}`` (covered / not_covered / distant).
+    """
+    fmap = _new_map(tiles, (47.99, 0.2), 9)
+    points = []
+    for domain, rows in layers.items():
+        if not rows:
+            continue
+        FastMarkerCluster(rows, callback=_CLUSTER_CALLBACK,
+                          name=f"{domain_labels.get(domain, domain)} ({len(rows)})",
+                          options={"maxClusterRadius": 40}).add_to(fmap)
+        points += [(r[0], r[1]) for r in rows]
+    if coverage:
+        group = folium.FeatureGroup(name="Couverture").add_to(fmap)
+        colours = {"covered": COVERED, "not_covered": NOT_COVERED, "distant": DISTANT}
+        labels = {"covered": "couverte", "not_covered": "non couverte", "distant": "couverte de loin"}
+        for commune in coverage:
+            folium.CircleMarker(
+                [commune["lat"], commune["lon"]], radius=6, color=colours[commune["status"]],
+                fill=True, fill_opacity=0.75, weight=1,
+                tooltip=f"{escape(commune['name'])} : {labels[commune['status']]}",
+                class_name=f"coverage coverage--{commune['status']}").add_to(group)
+            points.append((commune["lat"], commune["lon"]))
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    _fit(fmap, points)
+    return render(fmap)
+
+
+def rows_json_size(layers: dict[str, list[list]]) -> int:
+    """Approximate size of the inline marker data (for measurements)."""
+    return sum(len(json.dumps(rows)) for rows in layers.values())

@@ -1,0 +1,336 @@
+"""The orientation engine (REFERENCE.md §5): ranked, explained suggestions.
+
+Order of processing: safety first (P0 signals put the right emergency number on top),
+problem rules matched and merged into one ranked list with combined reasons, global
+rules (referent first, gardien relays internally, aller-vers when contact is refused,
+eligibility gates that mark and never hide, bridges for long waits), then the services
+of the territory for each suggested type, and the gaps where none serves the commune.
+
+Plain Python: the caller passes a ``find_services`` function that returns, for a type
+and a commune, the services to show (see ``recommender.territory``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from directory.gazetteer import Commune
+from directory.reference import ReferenceData
+from directory.schema import FieldError
+from directory.vocabulary import vocabulary_for
+from recommender.eligibility import Eligibility, assess
+from recommender.request import InvalidRequest, OrientationRequest
+from recommender.rules import UNKNOWN, HouseholdCondition, Rule, RuleSet
+from recommender.wording import who_acts
+
+TRIAGE_ORDER = ("P0", "P1", "P2", "P3")
+NUMBERS_BY_NATURE = {"medical": ("15",), "violence": ("17",), "fire": ("18",),
+                     "levee_de_doute": ("17", "18"), "child": ("17", "119"), "any": ("112",),
+                     "cannot_speak": ("114",)}
+NATURE_OF_PROBLEM = {"idees_suicidaires": "medical", "violences_intrafamiliales": "violence",
+                     "enfant_en_danger": "child", "troubles_voisinage": "violence",
+                     "agressivite_envers_personnel": "violence", "incurie": "fire",
+                     "addiction_drogues": "medical", "addiction_alcool": "medical"}
+# Referents relevant to any situation (G2), besides the types the problems point to.
+GENERAL_REFERENTS = {"mjpm", "masp", "service_social_departemental", "spip"}
+GATED_TYPES = {"savs", "samsah"}
+POSITION_STEP = 5
+MERGE_BONUS = 3
+MAX_SUGGESTIONS = 12
+
+
+@dataclass
+class Candidate:
+    """A suggested service type being ranked."""
+
+    type: str
+    score: float
+    rules: list[str] = field(default_factory=list)
+    why: list[str] = field(default_factory=list)
+
+    def add_reason(self, rule_id: str, sentence: str | None) -> None:
+        if rule_id not in self.rules:
+            self.rules.append(rule_id)
+        if sentence and sentence not in self.why:
+            self.why.append(sentence)
+
+
+@dataclass
+class Context:
+    """What the rules are evaluated against."""
+
+    problems: set[str]
+    danger: bool
+    role: str
+    household: dict
+
+
+def _household_facts(request: OrientationRequest) -> dict:
+    facts = request.household.model_dump()
+    # A household that refuses contact (problem ticked) has contact "non" unless told otherwise.
+    if facts.get("contact_etabli") is None and "refus_de_contact" in request.problems:
+        facts["contact_etabli"] = "non"
+    return facts
+
+
+def _in(values: list[str], actual) -> bool:
+    return (UNKNOWN in values) if actual is None else actual in values
+
+
+def household_matches(condition: HouseholdCondition, facts: dict) -> bool:
+    """True when every listed household condition holds (unknown facts fail the test)."""
+    checks = []
+    if condition.contact_etabli is not None:
+        checks.append(_in(condition.contact_etabli, facts.get("contact_etabli")))
+    if condition.bailleur is not None:
+        checks.append(_in(condition.bailleur, facts.get("bailleur")))
+    age = facts.get("age")
+    if condition.age_min is not None:
+        checks.append(age is not None and age >= condition.age_min)
+    if condition.age_max is not None:
+        checks.append(age is not None and age <= condition.age_max)
+    if condition.nb_enfants_mineurs_min is not None:
+        children = facts.get("nb_enfants_mineurs")
+        checks.append(children is not None and children >= condition.nb_enfants_mineurs_min)
+    for key, fact, wanted in (("notifications_any", "notifications_mdph", True),
+                              ("notifications_none", "notifications_mdph", False),
+                              ("prestations_any", "prestations", True),
+                              ("suivis_any", "suivis_en_cours", True),
+                              ("suivis_none", "suivis_en_cours", False),
+                              ("mesure_protection_any", "mesure_protection", True)):
+        values = getattr(condition, key)
+        if values is None:
+            continue
+        actual = facts.get(fact)
+        if actual is None:
+            checks.append(UNKNOWN in values)
+            continue
+        actual = {actual} if isinstance(actual, str) else set(actual)
+        checks.append(bool(actual & set(values)) == wanted)
+    if condition.demande_mdph_en_cours is not None:
+        checks.append(facts.get("demande_mdph_en_cours") is condition.demande_mdph_en_cours)
+    return all(checks)
+
+
+def rule_matches(rule: Rule, context: Context) -> bool:
+    """True when a rule's trigger holds for this situation."""
+    when = rule.when
+    if not context.problems & set(when.problems_any):
+        return False
+    if not set(when.problems_all) <= context.problems or context.problems & set(when.problems_none):
+        return False
+    if when.danger is not None and when.danger != context.danger:
+        return False
+    if when.roles and context.role not in when.roles:
+        return False
+    return household_matches(when.household, context.household)
+
+
+def _urgency(problems: set[str], danger: bool, reference: ReferenceData) -> str:
+    if danger:
+        return "P0"
+    levels = [reference.taxonomy.problems[p].triage for p in problems] or ["P3"]
+    return min(levels, key=TRIAGE_ORDER.index)
+
+
+def _line_view(reference: ReferenceData, number: str) -> dict | None:
+    line = reference.taxonomy.line(number)
+    if line is None:
+        return None
+    return {"number": line.number, "label": line.label, "when": line.when,
+            "dial": line.dial if line.callable else None, "sms": line.sms}
+
+
+def emergency_numbers(reference: ReferenceData, natures: list[str], extra: list[str]) -> list[dict]:
+    """The emergency block, with the number fitting the danger first (G1)."""
+    ordered: list[str] = []
+    for nature in natures:
+        ordered += NUMBERS_BY_NATURE.get(nature, ("112",))
+    ordered += [n for n in extra if (line := reference.taxonomy.line(n)) and line.block == "urgences"]
+    ordered += [line.number for line in reference.taxonomy.lines_in_block("urgences")]
+    views = [_line_view(reference, n) for n in dict.fromkeys(ordered)]
+    return [v for v in views if v]
+
+
+def helplines(reference: ReferenceData, problems: set[str], rule_numbers: list[str],
+              emergency: list[dict]) -> list[dict]:
+    """National and departmental lines relevant to the situation (not the emergency block)."""
+    shown = {n["number"] for n in emergency}
+    numbers = list(rule_numbers)
+    for line in reference.taxonomy.phone_lines:
+        if problems & set(line.show_for_problems):
+            numbers.append(line.number)
+    views = [_line_view(reference, n) for n in dict.fromkeys(numbers) if n not in shown]
+    return [v for v in views if v]
+
+
+class Engine:
+    """Computes orientations from rules, reference data and a service finder."""
+
+    def __init__(self, reference: ReferenceData, rules: RuleSet,
+                 find_services: Callable[[str, Commune], list[dict]]):
+        self.reference = reference
+        self.rules = rules
+        self.find_services = find_services
+        self.vocabulary = vocabulary_for(reference.taxonomy)
+
+    def orient(self, request: OrientationRequest) -> dict:
+        """The orientation answer of ``POST /api/orientations`` (nothing is stored)."""
+        taxonomy = self.reference.taxonomy
+        detected = self.vocabulary.detect_problems(request.description) if request.description else []
+        dangers = self.vocabulary.detect_dangers(request.description) if request.description else []
+        problems = list(dict.fromkeys([*request.problems, *(code for code, _ in detected)]))
+        if not problems:
+            raise InvalidRequest([FieldError("problems", "indiquer au moins une difficulté : "
+                                             "cochée ou décrite avec des mots reconnus")])
+        natures = [nature for nature, _ in dangers]
+        danger = bool(dangers) or "danger_immediat" in problems
+        if danger and not natures:
+            natures = [NATURE_OF_PROBLEM.get(p) for p in problems if p in NATURE_OF_PROBLEM][:1] or ["any"]
+        context = Context(set(problems), danger, request.role, _household_facts(request))
+        matched = [rule for rule in self.rules.rules if rule_matches(rule, context)]
+        candidates = self._rank(matched, context)
+        rule_numbers = [n for rule in matched for n in rule.numbers]
+        emergency = emergency_numbers(self.reference, natures if danger else [], rule_numbers if danger else [])
+        suggestions, gaps = self._suggestions(candidates, request, context)
+        return {
+            "commune": {"insee": request.commune.insee, "name": request.commune.name,
+                        "lat": request.commune.lat, "lon": request.commune.lon},
+            "detected_problems": [{"code": code, "label": taxonomy.problems[code].label, "matched": words}
+                                  for code, words in detected],
+            "problems": [{"code": p, "label": taxonomy.problems[p].label} for p in problems],
+            "urgency": _urgency(set(problems), danger, self.reference),
+            "danger_signals": [{"nature": n, "matched": w} for n, w in dangers],
+            "emergency_numbers": emergency,
+            "helplines": helplines(self.reference, set(problems), rule_numbers, emergency),
+            "suggestions": suggestions,
+            "gaps": gaps,
+            "rules_applied": [rule.id for rule in matched],
+        }
+
+    # -- ranking ---------------------------------------------------------------------
+    def _rank(self, matched: list[Rule], context: Context) -> list[Candidate]:
+        candidates: dict[str, Candidate] = {}
+        for rule in matched:
+            for position, proposal in enumerate(rule.propose):
+                score = rule.weight - POSITION_STEP * position
+                candidate = candidates.get(proposal.type)
+                if candidate is None:
+                    candidate = candidates[proposal.type] = Candidate(proposal.type, score)
+                else:
+                    candidate.score = max(candidate.score, score) + MERGE_BONUS
+                candidate.add_reason(rule.id, rule.description)
+                candidate.add_reason(rule.id, proposal.why)
+        self._apply_global_rules(candidates, context)
+        return sorted(candidates.values(), key=lambda c: -c.score)
+
+    def _apply_global_rules(self, candidates: dict[str, Candidate], context: Context) -> None:
+        texts = self.rules.global_rules
+        top = max((c.score for c in candidates.values()), default=50)
+        contact = context.household.get("contact_etabli")
+        # G8: aller-vers third party first when contact is refused; droit commun when in contact.
+        if contact == "non":
+            for code in self.rules.aller_vers_types:
+                if code in candidates:
+                    candidates[code].score += 30
+                    candidates[code].add_reason("G8", texts["G8"])
+        elif contact == "oui":
+            for code in self.rules.droit_commun_types:
+                if code in candidates:
+                    candidates[code].score += 10
+        # G2: a referent already in place is contacted first.
+        relevant = set(GENERAL_REFERENTS)
+        for problem in context.problems:
+            relevant |= set(self.reference.taxonomy.problems[problem].service_types)
+        for code in context.household.get("suivis_en_cours") or []:
+            if code in relevant:
+                candidate = candidates.setdefault(code, Candidate(code, 0))
+                candidate.score = top + 40
+                candidate.add_reason("G2", texts["G2"])
+        # G5: caretakers relay internally to the landlord's social staff first.
+        if context.role == "gardien" and context.household.get("bailleur") not in (
+                "parc_prive", "heberge", "sans_logement"):
+            candidate = candidates.setdefault("service_social_bailleur", Candidate("service_social_bailleur", 0))
+            candidate.score = top + 60
+            candidate.add_reason("G5", texts["G5"])
+
+    # -- output ----------------------------------------------------------------------
+    def _suggestions(self, ranked: list[Candidate], request: OrientationRequest,
+                     context: Context) -> tuple[list[dict], list[dict]]:
+        taxonomy = self.reference.taxonomy
+        texts = self.rules.global_rules
+        entries = []
+        for candidate in ranked[:MAX_SUGGESTIONS]:
+            services = self.find_services(candidate.type, request.commune)
+            ages = [s.get("age_range", (None, None)) for s in services if s.get("covers_commune")]
+            age_range = _widest(ages)
+            eligibility = assess(candidate.type, request.household, taxonomy, age_range)
+            entries.append((candidate, eligibility, services))
+        entries = self._gate(entries, request, texts)
+        suggestions, gaps = [], []
+        for rank, (candidate, eligibility, services) in enumerate(entries, 1):
+            service_type = taxonomy.service_types[candidate.type]
+            covering = [s for s in services if s.get("covers_commune")]
+            if not covering:
+                gaps.append({"type": candidate.type, "type_label": service_type.label,
+                             "why": f"Aucune structure référencée pour ce territoire ({service_type.label}, "
+                                    f"{request.commune.name}) : à identifier avec le coordinateur du réseau."})
+            suggestions.append({
+                "rank": rank,
+                "type": candidate.type,
+                "type_label": service_type.label,
+                "rules": candidate.rules,
+                "why": candidate.why,
+                "who_acts": who_acts(candidate.type, request.role, taxonomy),
+                "eligibility": eligibility.as_dict(),
+                "wait": service_type.typical_wait or None,
+                "services": [{k: v for k, v in s.items() if k != "age_range"} for s in services],
+                "bridges": self._bridges(candidate.type, services, texts),
+            })
+        return suggestions, gaps
+
+    def _gate(self, entries, request: OrientationRequest, texts: dict) -> list:
+        """G6: SAVS/SAMSAH never first without a CDAPH notification; MDPH comes first."""
+        if not entries:
+            return entries
+        first, eligibility, _ = entries[0]
+        if first.type in GATED_TYPES and eligibility.status != "likely":
+            mdph = next((e for e in entries if e[0].type == "mdph"), None)
+            if mdph is None:
+                candidate = Candidate("mdph", first.score + 1)
+                candidate.add_reason("G6", texts["G6"])
+                mdph = (candidate, assess("mdph", request.household, self.reference.taxonomy),
+                        self.find_services("mdph", request.commune))
+            else:
+                entries.remove(mdph)
+                mdph[0].add_reason("G6", texts["G6"])
+            entries.insert(0, mdph)
+        for candidate, eligibility, _ in entries:
+            if candidate.type in GATED_TYPES and eligibility.status != "likely":
+                candidate.add_reason("G6", texts["G6"])
+        return entries
+
+    def _bridges(self, type_code: str, services: list[dict], texts: dict) -> list[dict]:
+        """G7: what to do while waiting for a long-wait service."""
+        service_type = self.reference.taxonomy.service_types[type_code]
+        long_wait = service_type.long_wait or any(
+            ((s.get("wait") or {}).get("days_max") or 0) > 60 for s in services)
+        if not long_wait or type_code not in self.rules.bridges:
+            return []
+        return [{"type": b.type, "type_label": self.reference.taxonomy.type_label(b.type), "why": b.why}
+                for b in self.rules.bridges[type_code] if b.type != type_code]
+
+
+def _widest(ranges: list[tuple[int | None, int | None]]) -> tuple[int | None, int | None]:
+    """The loosest age range over the services of a type (None = no limit)."""
+    if not ranges:
+        return None, None
+    lows = [r[0] for r in ranges]
+    highs = [r[1] for r in ranges]
+    low = None if any(v is None for v in lows) else min(lows)
+    high = None if any(v is None for v in highs) else max(highs)
+    return low, high
+
+
+__all__ = ["Engine", "Eligibility", "household_matches", "rule_matches", "emergency_numbers"]

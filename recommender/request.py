@@ -1,0 +1,123 @@
+"""An orientation request: validation of what the API or the form sends.
+
+Nothing here is stored or logged: the request lives for the time of one computation.
+Errors are French and name the field (``household.age``), all at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo
+
+from directory.gazetteer import Commune
+from directory.reference import ReferenceData
+from directory.schema import FieldError, format_loc, french_message
+from recommender.rules import _fail
+
+ROLE = Literal["gardien", "travailleur_social", "coordinateur"]
+MAX_DESCRIPTION = 2000
+
+
+def _reference(info: ValidationInfo) -> ReferenceData | None:
+    return info.context.get("reference") if isinstance(info.context, dict) else None
+
+
+def _code(table: str, message: str):
+    def check(value: str, info: ValidationInfo) -> str:
+        ref = _reference(info)
+        if ref is None:
+            return value
+        taxonomy = ref.taxonomy
+        known = (getattr(taxonomy, table) if not table.startswith("household:")
+                 else taxonomy.household_values.get(table.split(":", 1)[1], {}))
+        if value not in known:
+            raise _fail(f"{message} « {value} »")
+        return value
+
+    return AfterValidator(check)
+
+
+class Household(BaseModel):
+    """What is known of the household (every key optional; observable facts only)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    age: Annotated[int, Field(ge=0, le=120)] | None = None
+    nb_enfants_mineurs: Annotated[int, Field(ge=0, le=30)] | None = None
+    prestations: list[Annotated[str, _code("household:prestations", "prestation inconnue")]] | None = None
+    notifications_mdph: list[Annotated[str, _code("household:notifications_mdph",
+                                                  "notification MDPH inconnue")]] | None = None
+    demande_mdph_en_cours: bool | None = None
+    suivis_en_cours: list[Annotated[str, _code("service_types", "type de suivi inconnu")]] | None = None
+    contact_etabli: Annotated[str, _code("household:contact_etabli", "valeur inconnue")] | None = None
+    bailleur: Annotated[str, _code("household:bailleur", "bailleur inconnu")] | None = None
+    mesure_protection: Annotated[str, _code("household:mesure_protection", "mesure inconnue")] | None = None
+
+
+class OrientationInput(BaseModel):
+    """The body of ``POST /api/orientations``."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    commune: Annotated[str, Field(min_length=1, max_length=100)]
+    problems: list[Annotated[str, _code("problems", "code problème inconnu")]] = []
+    description: Annotated[str, Field(max_length=MAX_DESCRIPTION)] | None = None
+    role: ROLE = "travailleur_social"
+    household: Household = Household()
+
+
+@dataclass
+class OrientationRequest:
+    """A validated request, with its commune resolved."""
+
+    commune: Commune
+    problems: list[str]
+    description: str
+    role: str
+    household: Household
+    extra_errors: list[FieldError] = field(default_factory=list)
+
+
+class InvalidRequest(ValueError):
+    """The request is invalid; ``errors`` lists every field error (French)."""
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__(errors[0].message)
+        self.errors = errors
+
+    @property
+    def field(self) -> str:
+        """The first faulty field."""
+        return self.errors[0].field
+
+    @property
+    def message(self) -> str:
+        """The first error message."""
+        return self.errors[0].message
+
+
+def _clean_text(text: str | None) -> str:
+    return "".join(ch if ch.isprintable() else " " for ch in (text or "")).strip()
+
+
+def parse_request(data: Any, reference: ReferenceData) -> OrientationRequest:
+    """Validate a request body; raise ``InvalidRequest`` naming the faulty fields."""
+    if not isinstance(data, dict):
+        raise InvalidRequest([FieldError("(corps)", "le corps doit être un objet JSON")])
+    try:
+        parsed = OrientationInput.model_validate(data, context={"reference": reference})
+    except ValidationError as exc:
+        errors = []
+        for error in exc.errors():
+            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            errors.append(FieldError(format_loc(loc), french_message(error), loc))
+        raise InvalidRequest(errors) from None
+    candidates = reference.gazetteer.resolve(parsed.commune)
+    if not candidates:
+        raise InvalidRequest([FieldError("commune", f"commune inconnue « {parsed.commune} » "
+                                         "(code INSEE, code postal ou nom)")])
+    return OrientationRequest(commune=candidates[0], problems=list(dict.fromkeys(parsed.problems)),
+                              description=_clean_text(parsed.description), role=parsed.role,
+                              household=parsed.household)

@@ -1,0 +1,73 @@
+"""Services of the territory for a suggested type (G4), from the directory storage."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from directory.gazetteer import Commune, distance_km
+from directory.models import Service
+from directory.present import coordinates, phone_view, wait_view
+from directory.reference import ReferenceData
+from directory.storage import services_covering, services_of_types
+
+MAX_SERVICES = 3
+MAX_DISTANT = 2
+
+
+def _how_to_refer(row: Service) -> str | None:
+    referral = row.referral or {}
+    parts = [referral.get("text")]
+    if referral.get("documents"):
+        parts.append("Documents : " + ", ".join(referral["documents"]) + ".")
+    return " ".join(p for p in parts if p) or None
+
+
+def _view(row: Service, commune: Commune, covers: bool, reference: ReferenceData) -> dict:
+    place = coordinates(row, reference)
+    distance = None
+    if place and commune.has_coordinates:
+        distance = round(distance_km(commune.lat, commune.lon, *place), 1)
+    eligibility = row.eligibility or {}
+    return {
+        "id": row.id,
+        "name": row.name,
+        "domain": row.domain,
+        "covers_commune": covers,
+        "distance_km": distance,
+        "wait": wait_view(row.wait),
+        "phone": phone_view(row.contacts),
+        "how_to_refer": _how_to_refer(row),
+        "status": row.status,
+        "lat": place[0] if place else None,
+        "lon": place[1] if place else None,
+        "age_range": (eligibility.get("age_min"), eligibility.get("age_max")),
+    }
+
+
+def _order(view: dict) -> tuple:
+    wait = (view["wait"] or {}).get("days_max")
+    return (not view["covers_commune"], view["status"] != "active",
+            view["distance_km"] if view["distance_km"] is not None else 10_000,
+            wait if wait is not None else 10_000, view["name"])
+
+
+class ServiceFinder:
+    """``find(type, commune)`` for the engine, bound to a database session."""
+
+    def __init__(self, session: Session, reference: ReferenceData):
+        self.session = session
+        self.reference = reference
+
+    def __call__(self, type_code: str, commune: Commune) -> list[dict]:
+        """Covering services first (coverage, status, distance, wait); for types that are
+        not sectorised and have no covering service, the nearest ones, flagged as not
+        covering the commune."""
+        covering = [r for r in services_covering(self.session, commune.insee, commune.departement, [type_code])
+                    if r.status != "closed"]
+        views = [_view(r, commune, True, self.reference) for r in covering]
+        service_type = self.reference.taxonomy.service_types[type_code]
+        if not views and not service_type.sectorised:
+            others = [r for r in services_of_types(self.session, [type_code]) if r.status != "closed"]
+            distant = sorted((_view(r, commune, False, self.reference) for r in others), key=_order)
+            views = distant[:MAX_DISTANT]
+        return sorted(views, key=_order)[:MAX_SERVICES]

@@ -1,0 +1,103 @@
+"""Orientation pages and API (the only module of ``recommender`` importing Flask).
+
+Privacy: an orientation request is computed and shown, never stored; a free-text
+description only travels in a POST body (never in a URL, so never in access logs).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template, request, url_for
+
+from directory.maps import orientation_map
+from directory.schema import FieldError
+from directory.web.maps import tile_settings
+from recommender.engine import Engine
+from recommender.form import form_to_body
+from recommender.request import InvalidRequest, parse_request
+from recommender.territory import ServiceFinder
+from web.state import current_state, db_session
+
+bp = Blueprint("orientation", __name__)
+
+
+def _engine() -> Engine:
+    state = current_state()
+    return Engine(state.reference, state.rules, ServiceFinder(db_session(), state.reference))
+
+
+def compute(body: dict) -> dict:
+    """Validate a request body and compute the orientation (``InvalidRequest`` on error)."""
+    state = current_state()
+    return _engine().orient(parse_request(body, state.reference))
+
+
+def _error_body(error: InvalidRequest) -> dict:
+    return {"error": error.message, "field": error.field, "status": 400,
+            "errors": [{"field": e.field, "message": e.message} for e in error.errors]}
+
+
+@bp.post("/api/orientations")
+def orientations_api():
+    """Ranked, explained orientations for a household (JSON in, JSON out)."""
+    body = request.get_json(silent=True)
+    if body is None:
+        return jsonify({"error": "corps JSON attendu (Content-Type: application/json)",
+                        "field": "(corps)", "status": 400}), 400
+    try:
+        return jsonify(compute(body))
+    except InvalidRequest as error:
+        return jsonify(_error_body(error)), 400
+
+
+def _form_context() -> dict:
+    taxonomy = current_state().reference.taxonomy
+    groups = []
+    for code, label in taxonomy.problem_groups.items():
+        problems = [p for p in taxonomy.problems.values() if p.group == code]
+        groups.append({"code": code, "label": label, "problems": problems})
+    referent_types = [taxonomy.service_types[c] for c in
+                      ("cmp", "samsah", "savs", "mjpm", "masp", "csapa", "service_social_departemental",
+                       "ase", "spip", "medecin_traitant") if c in taxonomy.service_types]
+    return {"groups": groups, "household_values": taxonomy.household_values,
+            "referent_types": referent_types}
+
+
+def _answer_page(template: str, form):
+    body, form_errors = form_to_body(form)
+    result, errors = None, list(form_errors)
+    if not errors:
+        try:
+            result = compute(body)
+        except InvalidRequest as error:
+            errors = error.errors
+    status = 400 if errors else 200
+    fmap = None
+    if result is not None and template == "orientation/page.html":
+        fmap = orientation_map(result, tile_settings(),
+                               lambda sid: url_for("directory_pages.service_sheet", service_id=sid))
+    return render_template(template, body=body, result=result, errors=errors, map=fmap,
+                           tiles_enabled=bool(tile_settings().url),
+                           error_fields={e.field for e in errors}, **_form_context()), status
+
+
+@bp.route("/orientation", methods=["GET", "POST"])
+def orientation_page():
+    """Form and results on the same page: GET for code-only (bookmarkable) queries, POST
+    when a description is typed."""
+    form = request.form if request.method == "POST" else request.args
+    if request.method == "GET" and not form.get("commune") and not form.getlist("problems"):
+        return render_template("orientation/page.html", body={}, result=None, errors=[],
+                               error_fields=set(), **_form_context())
+    if request.method == "GET" and form.get("description"):
+        error = FieldError("description", "la description ne passe jamais dans l'adresse : "
+                                          "utilisez le formulaire (envoi POST)")
+        return render_template("orientation/page.html", body={}, result=None, errors=[error],
+                               error_fields={"description"}, **_form_context()), 400
+    return _answer_page("orientation/page.html", form)
+
+
+@bp.route("/orientation/fiche", methods=["GET", "POST"])
+def orientation_sheet():
+    """Printable orientation sheet (one A4 page), no personal data unless typed on paper."""
+    form = request.form if request.method == "POST" else request.args
+    return _answer_page("orientation/sheet.html", form)

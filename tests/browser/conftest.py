@@ -1,0 +1,121 @@
+"""Browser tests: Playwright driving Debian's Chromium against a live local server.
+
+Chromium comes from the system (``apt-get install chromium``), never from
+``playwright install``. Without it these tests are skipped, unless
+``MAILLAGE_REQUIRE_BROWSER=1`` (set by ``.ci/run``) turns the skip into a failure.
+Every request the page makes must stay on 127.0.0.1; tile requests go to a sentinel host
+and are refused, so the maps must work without tiles.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+
+CHROMIUM = os.environ.get("MAILLAGE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+TILE_HOST = "tiles.invalid"
+VIEWPORTS = {"telephone": {"width": 360, "height": 740}, "bureau": {"width": 1280, "height": 860}}
+
+
+def _require_browser():
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium introuvable ({CHROMIUM}) : tests navigateur impossibles"
+        if os.environ.get("MAILLAGE_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """The application served on 127.0.0.1 in a thread; yields its base URL."""
+    from tests.conftest import fresh_database_url
+
+    tmp = tmp_path_factory.mktemp("live")
+    app = create_app({"ENV": "testing", "INSTANCE_DIR": str(tmp / "instance"),
+                      "DATABASE_URL": fresh_database_url(tmp), "INDEX_IN_MEMORY": True,
+                      "TILES_URL": f"http://{TILE_HOST}/{{z}}/{{x}}/{{y}}.png"})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+    app.extensions["maillage"].engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless."""
+    sync_api = _require_browser()
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--disable-background-networking", "--no-first-run", "--disable-sync",
+                  "--disable-component-update"])
+        yield chromium
+        chromium.close()
+
+
+class RequestLog:
+    """Hosts contacted by a page (tiles refused)."""
+
+    def __init__(self):
+        self.foreign: list[str] = []
+        self.tiles = 0
+
+    def handle(self, route):
+        host = urlparse(route.request.url).hostname
+        if host == TILE_HOST:
+            self.tiles += 1
+            route.abort()
+        elif host != "127.0.0.1":
+            self.foreign.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+
+@pytest.fixture
+def page_factory(browser):
+    """``open(path, viewport='bureau') -> (page, log)``; fails if a request leaves 127.0.0.1."""
+    contexts = []
+    logs = []
+
+    def open_page(base_url: str, path: str, viewport: str = "bureau"):
+        context = browser.new_context(viewport=VIEWPORTS[viewport], locale="fr-FR")
+        contexts.append(context)
+        log = RequestLog()
+        logs.append(log)
+        page = context.new_page()
+        page.route("**/*", log.handle)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(base_url + path)
+        page.wait_for_load_state("networkidle")
+        page.js_errors = errors
+        return page, log
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    for log in logs:
+        assert log.foreign == [], f"requests left 127.0.0.1: {log.foreign}"
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot in test-artifacts/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

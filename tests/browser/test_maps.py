@@ -1,0 +1,91 @@
+"""Maps in a real browser: markers, popups, layers, coverage, offline, screenshots."""
+
+import pytest
+
+from tests.browser.conftest import VIEWPORTS, screenshot
+
+pytestmark = pytest.mark.browser
+
+ORIENTATION = "/orientation?commune=72003&problems=impayes_loyer&problems=troubles_voisinage"
+
+
+def _visible_pins(page, selector=".leaflet-marker-pane .map-pin:not(.map-pin--home)"):
+    return page.locator(selector).count()
+
+
+def test_orientation_map_shows_one_marker_per_listed_service(live_server, page_factory):
+    page, _log = page_factory(live_server, ORIENTATION)
+    located = set(page.eval_on_selector_all(
+        'li.service[data-located="oui"]', "els => els.map(e => e.dataset.serviceId)"))
+    assert len(located) >= 3
+    assert _visible_pins(page) == len(located)
+    assert page.locator(".leaflet-marker-pane .map-pin--home").count() == 1
+    assert page.js_errors == []
+
+
+def test_clicking_a_marker_opens_its_popup(live_server, page_factory):
+    page, _log = page_factory(live_server, ORIENTATION)
+    first = page.locator(".leaflet-marker-pane .map-pin:not(.map-pin--home)").first
+    rank = first.inner_text()
+    first.dispatch_event("click")
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert popup.inner_text().startswith(f"{rank}. ")
+    link = popup.locator("a", has_text="Voir la fiche")
+    assert link.get_attribute("href").startswith("/services/")
+
+
+def test_cartography_layers_toggle(live_server, page_factory):
+    page, _log = page_factory(live_server, "/carte")
+    page.wait_for_selector(".leaflet-marker-icon")
+    before = page.locator(".leaflet-marker-icon").count()
+    checkboxes = page.locator(".leaflet-control-layers-overlays input[type=checkbox]")
+    assert checkboxes.count() >= 5
+    for index in range(checkboxes.count()):
+        checkboxes.nth(index).uncheck()
+    assert page.locator(".leaflet-marker-icon").count() == 0
+    checkboxes.first.check()
+    after = page.locator(".leaflet-marker-icon").count()
+    assert 0 < after <= before
+    assert page.js_errors == []
+
+
+def test_coverage_view_marks_an_uncovered_commune(live_server, page_factory):
+    page, _log = page_factory(live_server, "/carte?coverage=ccas")
+    summary = page.locator(".coverage-summary")
+    not_covered = int(summary.get_attribute("data-not-covered"))
+    assert not_covered > 300
+    assert page.locator("path.coverage--not_covered").count() == not_covered
+    tooltips = page.evaluate("""() => {
+        const found = [];
+        for (const key of Object.keys(window)) {
+            const value = window[key];
+            if (value && value instanceof L.Map) {
+                value.eachLayer(l => {
+                    if (l.getTooltip && l.getTooltip()) {
+                        const box = document.createElement('div');
+                        box.innerHTML = l.getTooltip().getContent();
+                        found.push(box.textContent.trim());
+                    }
+                });
+            }
+        }
+        return found; }""")
+    assert "Ruaudin : non couverte" in tooltips
+    assert "Allonnes : couverte" in tooltips
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize(("name", "path"), [
+    ("orientation", ORIENTATION),
+    ("fiche-service", "/services/cmp-sable"),
+    ("carte", "/carte?coverage=cmp"),
+])
+def test_map_pages_render_offline_and_are_captured(live_server, page_factory, name, path, viewport):
+    page, log = page_factory(live_server, path, viewport)
+    page.wait_for_selector(".leaflet-container")
+    assert page.locator(".leaflet-container").bounding_box()["height"] > 200
+    assert page.js_errors == []
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= VIEWPORTS[viewport]["width"] + 1
+    assert screenshot(page, f"{name}-{viewport}").stat().st_size > 5000
