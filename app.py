@@ -37,12 +37,18 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_state(app)
 
+    from web import security
+
+    security.init_app(app)
+
     from directory.web import api as directory_api
     from directory.web import maps as directory_maps
     from directory.web import pages as directory_pages
     from recommender import web as orientation
     from web import cli as commands
     from web import core, errors, templating
+    from workspace.web import api as workspace_api
+    from workspace.web import auth, coordination, transfer
 
     commands.init_app(app)
     templating.init_app(app)
@@ -52,6 +58,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(directory_api.bp)
     app.register_blueprint(orientation.bp)
     app.register_blueprint(directory_maps.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(coordination.bp)
+    app.register_blueprint(workspace_api.bp)
+    app.register_blueprint(transfer.bp)
     return app
 
 

@@ -77,7 +77,8 @@ def document_for(row: Service, zone_keys: list[str], reference: ReferenceData) -
     )
 
 
-def _zone_keys_by_service(session: Session) -> dict[str, list[str]]:
+def zone_keys_by_service(session: Session) -> dict[str, list[str]]:
+    """Coverage keys of every service, in one query."""
     keys: dict[str, list[str]] = {}
     for service_id, key in session.exec(select(ServiceZone.service_id, ServiceZone.zone_key)):
         keys.setdefault(service_id, []).append(key)
@@ -86,7 +87,7 @@ def _zone_keys_by_service(session: Session) -> dict[str, list[str]]:
 
 def rebuild_index(session: Session, index: SearchIndex, reference: ReferenceData) -> int:
     """Rebuild the whole index from the database."""
-    keys = _zone_keys_by_service(session)
+    keys = zone_keys_by_service(session)
     documents = (document_for(row, sorted(keys.get(row.id, [])), reference)
                  for row in all_services(session))
     return index.rebuild(documents, data_fingerprint(session, reference))
@@ -105,7 +106,7 @@ def ensure_index(session: Session, index: SearchIndex, reference: ReferenceData)
 def reindex_services(session: Session, index: SearchIndex, reference: ReferenceData,
                      service_ids: list[str]) -> None:
     """Update the index for changed services (removed ids are dropped from it)."""
-    keys = _zone_keys_by_service(session)
+    keys = zone_keys_by_service(session)
     documents = []
     for service_id in service_ids:
         row = session.get(Service, service_id)

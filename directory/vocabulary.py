@@ -40,9 +40,19 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(_REPEATS.sub(r"\1", fold(text or "")))
 
 
+# Endings left after the stem that only inflect a word (plural, gender, verb forms).
+_INFLECTIONS = frozenset({"", "s", "x", "e", "es", "er", "ez", "ent", "ee", "ees", "ai", "ait",
+                          "aient", "ant", "ons"})
+
+
 def stem(token: str) -> str:
-    """French snowball stem of a folded token (digits untouched)."""
-    return token if token.isdigit() else _STEMMER.stemWord(token)
+    """French snowball stem of a folded token (digits untouched), kept distinct from a
+    derived word sharing it: ``petits`` → ``petit`` but ``petition`` → ``petit|io``."""
+    if token.isdigit():
+        return token
+    base = _STEMMER.stemWord(token)
+    rest = token[len(base):] if token.startswith(base) else ""
+    return base if rest in _INFLECTIONS else f"{base}|{rest[:2]}"
 
 
 def _bounded_distance(a: str, b: str, limit: int) -> int:
@@ -90,6 +100,11 @@ class Phrase:
         """How many distinct stems must be found: all, or all but one from four words."""
         count = len(set(self.stems))
         return count - 1 if count >= 4 else count
+
+    @property
+    def last_stem(self) -> str:
+        """The phrase's last word, usually its key noun: it may never be the one missing."""
+        return self.stems[-1]
 
 
 def compile_phrase(text: str, target: str = "", displayable: bool = True) -> Phrase | None:
@@ -188,7 +203,7 @@ class _Text:
                 if common:
                     hit |= common
                     last = start + offset
-            if len(hit) >= phrase.needed:
+            if len(hit) >= phrase.needed and phrase.last_stem in hit:
                 return self.index[start], self.index[last]
         return None
 
@@ -274,12 +289,14 @@ class LayVocabulary:
         dangers: dict[str, list[str]] = {}
         for rule in self.taxonomy.escalation:
             spans_excluded = [s for s in (self._span(prepared, e) for e in rule.except_phrases) if s]
-            hits = []
+            hits, spans = [], []
             for word in rule.words:
                 span = self._span(prepared, word)
                 if span and not any(a <= span[0] and span[1] <= b for a, b in spans_excluded):
                     hits.append(word)
-            if len(hits) < rule.min_signs:
+                    spans.append(span)
+            # Variants of one sign ("on ne le/la voit plus") found at the same place count once.
+            if _distinct_spans(spans) < rule.min_signs:
                 continue
             if rule.with_any:
                 context = [w for w in rule.with_any if self._span(prepared, w)]
@@ -294,6 +311,17 @@ class LayVocabulary:
     def _span(prepared: _Text, text: str) -> tuple[int, int] | None:
         phrase = compile_phrase(text)
         return prepared.find(phrase) if phrase else None
+
+
+def _distinct_spans(spans: list[tuple[int, int]]) -> int:
+    count, end = 0, -1
+    for start, stop in sorted(spans):
+        if start > end:
+            count += 1
+            end = stop
+        else:
+            end = max(end, stop)
+    return count
 
 
 @lru_cache(maxsize=4)

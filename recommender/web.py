@@ -16,6 +16,7 @@ from recommender.form import form_to_body
 from recommender.request import InvalidRequest, parse_request
 from recommender.territory import ServiceFinder
 from web.state import current_state, db_session
+from workspace.gaps import record_gaps
 
 bp = Blueprint("orientation", __name__)
 
@@ -26,9 +27,12 @@ def _engine() -> Engine:
 
 
 def compute(body: dict) -> dict:
-    """Validate a request body and compute the orientation (``InvalidRequest`` on error)."""
+    """Validate a request body and compute the orientation (``InvalidRequest`` on error).
+    Only the (commune, type) pairs without any service are counted, for coordinators."""
     state = current_state()
-    return _engine().orient(parse_request(body, state.reference))
+    result = _engine().orient(parse_request(body, state.reference))
+    record_gaps(state.engine, result["commune"]["insee"], [gap["type"] for gap in result["gaps"]])
+    return result
 
 
 def _error_body(error: InvalidRequest) -> dict:

@@ -46,6 +46,8 @@ def app_config(tmp_path):
         # Sentinel: a test that would fetch tiles fails loudly instead of reaching the network.
         "TILES_URL": "http://tiles.invalid/{z}/{x}/{y}.png",
         "INDEX_IN_MEMORY": True,
+        # Forms are tested without tokens; tests/test_security.py turns CSRF back on.
+        "WTF_CSRF_ENABLED": False,
     }
 
 

@@ -77,3 +77,21 @@ def test_no_danger_without_its_conditions(vocabulary, text):
 def test_named_types_are_recognised(vocabulary):
     assert "pension_de_famille" in dict(vocabulary.detect_types("maison relai"))
     assert "siao" in dict(vocabulary.detect_types("115"))
+
+
+@pytest.mark.parametrize(("text", "absent"), [
+    ("les petits pleurent", "troubles_voisinage"),            # "petits" is not "pétition"
+    ("seringues dans la cage d'escalier", "sans_solution_logement"),
+    ("la voisine ne répond pas", "troubles_psychiques_suspectes"),  # key word missing
+])
+def test_derived_words_and_missing_key_words_do_not_match(text, absent):
+    assert absent not in dict(detect_problems(text))
+
+
+def test_variants_of_one_sign_count_once(vocabulary):
+    assert vocabulary.detect_dangers("on ne la voit plus") == []
+
+
+@pytest.mark.parametrize("text", ["n'ouvre plus à personne", "ouvre pa"])
+def test_refusal_of_contact_in_lay_and_sms_words(text):
+    assert "refus_de_contact" in dict(detect_problems(text))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -70,12 +71,24 @@ def load_command(file: Path) -> None:
 
 @click.command("export")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", default="yaml", show_default=True,
+              type=click.Choice(["yaml", "csv", "data-inclusion"]), help="Format de l'export.")
 @with_appcontext
-def export_command(file: Path | None) -> None:
-    """Exporter l'annuaire en YAML (sur la sortie standard sans FICHIER)."""
-    with Session(current_state().engine) as session:
-        text = export_yaml(session)
+def export_command(file: Path | None, fmt: str) -> None:
+    """Exporter l'annuaire (sur la sortie standard sans FICHIER)."""
+    from directory.datainclusion import to_data_inclusion
+    from directory.storage import all_services, row_to_data
+    from directory.transfer import entries_to_csv
+
+    state = current_state()
+    with Session(state.engine) as session:
         total = count_services(session)
+        if fmt == "yaml":
+            text = export_yaml(session)
+        else:
+            entries = [row_to_data(row) for row in all_services(session)]
+            text = (entries_to_csv(entries) if fmt == "csv" else
+                    json.dumps(to_data_inclusion(entries, state.reference), ensure_ascii=False, indent=2) + "\n")
     if file is None:
         click.echo(text, nl=False)
         return
@@ -141,7 +154,49 @@ def format_orientation(result: dict) -> str:
     return "\n".join(lines)
 
 
-APP_COMMANDS = (orient_command, serve_command, check_command, load_command, export_command, reindex_command)
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["coordinateur", "admin"]), default="coordinateur", show_default=True)
+@click.option("--password", prompt="Mot de passe", hide_input=True, confirmation_prompt=True,
+              envvar="MAILLAGE_NEW_USER_PASSWORD", help="Mot de passe (demandé si absent).")
+@with_appcontext
+def create_user_command(email: str, role: str, password: str) -> None:
+    """Créer un compte de coordination."""
+    from workspace.accounts import AccountError, create_user
+
+    with Session(current_state().engine) as session:
+        try:
+            user = create_user(session, email, password, role)
+        except AccountError as error:
+            click.echo(f"Compte non créé : {error}", err=True)
+            sys.exit(1)
+        session.commit()
+        click.echo(f"Compte {user.email} créé ({user.role}).")
+
+
+@click.command("create-token")
+@click.argument("email")
+@click.option("--label", default="API", show_default=True, help="À quoi sert ce jeton.")
+@with_appcontext
+def create_token_command(email: str, label: str) -> None:
+    """Créer un jeton d'API pour un compte (affiché une seule fois)."""
+    from sqlmodel import select
+
+    from workspace.accounts import create_token
+    from workspace.models import User
+
+    with Session(current_state().engine) as session:
+        user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+        if user is None:
+            click.echo(f"Aucun compte pour {email}", err=True)
+            sys.exit(1)
+        token = create_token(session, user, label)
+        session.commit()
+    click.echo(token)
+
+
+APP_COMMANDS = (create_user_command, create_token_command, orient_command, serve_command, check_command,
+                load_command, export_command, reindex_command)
 
 
 def register(group: FlaskGroup) -> None:

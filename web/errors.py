@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from directory.finder import InvalidSearch
@@ -51,6 +52,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(InvalidSearch)
     def _bad_parameter(error: BadParameter | InvalidSearch):
         return error_response(400, error.message, error.field)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(_error: CSRFError):
+        return error_response(400, "Formulaire expiré ou incomplet (jeton de sécurité) : "
+                                   "rechargez la page et recommencez.", "csrf_token")
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

@@ -51,6 +51,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Attribution affichée avec les tuiles."),
     Setting("MAILLAGE_LOG_LEVEL", "LOG_LEVEL", "INFO",
             "Niveau de journalisation (DEBUG, INFO, WARNING…)."),
+    Setting("MAILLAGE_FRESHNESS_DAYS", "FRESHNESS_DAYS", "182",
+            "Au-delà de ce nombre de jours sans vérification, une fiche est à revérifier."),
+    Setting("MAILLAGE_RATELIMIT_STORAGE", "RATELIMIT_STORAGE", "memory://",
+            "Stockage du limiteur de tentatives de connexion (memory:// ou redis://…)."),
+    Setting("MAILLAGE_COOKIE_SECURE", "COOKIE_SECURE", "1",
+            "En production, cookies de session réservés à HTTPS (0 pour un test en HTTP local)."),
 )
 
 DEV_SECRET_KEY = "dev-only-insecure-secret"

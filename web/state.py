@@ -16,6 +16,7 @@ from directory.reference import ReferenceData, load_reference
 from directory.search import SearchIndex
 from directory.storage import create_schema, make_engine
 from recommender.rules import RuleSet, load_rules
+from workspace import models as _workspace_tables  # noqa: F401  (tables created with the schema)
 
 log = logging.getLogger("maillage")
 

@@ -25,7 +25,10 @@ def service_json(service_id: str):
         return error_response(404, f"service « {service_id} » introuvable", "id")
     reference = current_state().reference
     covered = covered_communes(set(zone_keys_of(session, row.id)), reference.gazetteer)
-    return jsonify(service_detail(row, reference, covered))
+    response = jsonify(service_detail(row, reference, covered))
+    # The version, for optimistic locking of writes (If-Match).
+    response.headers["ETag"] = f'"{row.version}"'
+    return response
 
 
 @bp.get("/services")

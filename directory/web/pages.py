@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
 
+from directory.diff import describe
 from directory.finder import InvalidSearch, search_directory
 from directory.maps import service_map
 from directory.present import service_detail
@@ -13,6 +15,7 @@ from directory.web.params import parse_search_params
 from directory.zones import covered_communes
 from web.params import BadParameter
 from web.state import current_state, db_session
+from workspace.editing import history
 
 bp = Blueprint("directory_pages", __name__)
 
@@ -30,8 +33,11 @@ def service_sheet(service_id: str):
     communes = [c for c in (reference.gazetteer.get(code) for code in covered) if c]
     departement_wide = any(t.startswith("departement:") for t in row.zone)
     fmap = service_map(detail, row.domain, [] if departement_wide else communes, tile_settings())
+    coordinator = current_user.is_authenticated and current_user.role in ("coordinateur", "admin")
+    items = history(session, row.id)[:5] if coordinator else []
     return render_template("directory/service.html", service=detail, communes=communes[:60],
-                           map=fmap, tiles_enabled=bool(tile_settings().url))
+                           map=fmap, tiles_enabled=bool(tile_settings().url), coordinator=coordinator,
+                           items=items, describe=describe)
 
 
 @bp.get("/annuaire")

@@ -1,0 +1,85 @@
+"""Accounts: users with hashed passwords (argon2) and API tokens (only hashes stored)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, select
+
+from workspace.models import ROLES, ApiToken, User
+
+_HASHER = PasswordHasher()
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 12
+# Verifying against a fixed hash when the e-mail is unknown keeps timings alike
+# (no user enumeration through response time).
+_DUMMY_HASH = _HASHER.hash("maillage-dummy-password")
+
+
+class AccountError(ValueError):
+    """Invalid account data; the message is French."""
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _HASHER.hash(password)
+
+
+def check_password(password_hash: str, password: str) -> bool:
+    """True when the password matches the hash."""
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def create_user(session: Session, email: str, password: str, role: str) -> User:
+    """Create an account (the caller commits)."""
+    email = email.strip().lower()
+    if not _EMAIL.match(email):
+        raise AccountError(f"adresse e-mail invalide « {email} »")
+    if role not in ROLES:
+        raise AccountError(f"rôle inconnu « {role} » (coordinateur ou admin)")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"mot de passe trop court ({MIN_PASSWORD} caractères au moins)")
+    if session.exec(select(User).where(User.email == email)).first():
+        raise AccountError(f"un compte existe déjà pour {email}")
+    user = User(email=email, password_hash=hash_password(password), role=role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with these credentials, or None (same work either way)."""
+    user = session.exec(select(User).where(User.email == (email or "").strip().lower())).first()
+    if user is None or not user.active:
+        check_password(_DUMMY_HASH, password or "")
+        return None
+    return user if check_password(user.password_hash, password or "") else None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, user: User, label: str) -> str:
+    """A new API token for a user; the clear token is returned once, only its hash is kept."""
+    token = secrets.token_urlsafe(32)
+    session.add(ApiToken(token_hash=_digest(token), user_id=user.id, label=label[:120]))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user owning a valid token, or None."""
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(token or ""),
+                                              ApiToken.revoked == False)).first()  # noqa: E712
+    if row is None:
+        return None
+    user = session.get(User, row.user_id)
+    return user if user and user.active else None

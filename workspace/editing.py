@@ -1,0 +1,205 @@
+"""Editing services with history and optimistic locking.
+
+Every save is one transaction: it checks the version the editor started from, writes the
+entry (SQLAlchemy bumps ``version`` with ``UPDATE … WHERE version = n``, so two concurrent
+saves can never both win), records the new state in ``service_version`` (who, when, full
+data) and updates the search index. A stale save raises ``StaleVersion`` carrying what
+changed meanwhile: the caller shows it and keeps the user's input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, select
+
+from directory.diff import FieldChange, diff_entries
+from directory.indexing import reindex_services
+from directory.models import Service
+from directory.reference import ReferenceData
+from directory.schema import FieldError, ServiceEntry, validate_entry
+from directory.search import SearchIndex
+from directory.storage import apply_entry, row_to_data
+from workspace.models import ServiceVersion
+
+
+class StaleVersion(Exception):
+    """The entry changed since the editor opened it."""
+
+    def __init__(self, current: dict, current_version: int, theirs: list[FieldChange]):
+        super().__init__("modification concurrente")
+        self.current = current
+        self.current_version = current_version
+        self.theirs = theirs
+
+
+class EditError(ValueError):
+    """The edit is not valid; ``errors`` name the fields (French)."""
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__(errors[0].message if errors else "modification invalide")
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One saved version with what changed from the previous one."""
+
+    version: int
+    action: str
+    user_email: str
+    changed_at: dt.datetime
+    changes: list[FieldChange]
+
+
+def _record(session: Session, row: Service, action: str, user_email: str) -> None:
+    session.add(ServiceVersion(service_id=row.id, version=row.version, action=action,
+                               user_email=user_email, data=row_to_data(row)))
+
+
+def _ensure_baseline(session: Session, row: Service) -> None:
+    """Entries loaded in bulk have no recorded version yet: keep their state as the origin."""
+    exists = session.exec(select(ServiceVersion.id).where(ServiceVersion.service_id == row.id)).first()
+    if exists is None:
+        _record(session, row, "import", "chargement initial")
+
+
+def save_entry(engine: Engine, index: SearchIndex, reference: ReferenceData, entry: ServiceEntry,
+               user_email: str, expected_version: int | None, action: str = "update") -> int:
+    """Create or update an entry; return its new version. ``expected_version`` is the version
+    the editor started from (None for a creation)."""
+    with Session(engine) as session:
+        try:
+            row = session.get(Service, entry.id)
+            if row is None and expected_version is not None:
+                raise EditError([FieldError("id", "cette structure n'existe plus")])
+            if row is not None and expected_version is None:
+                raise EditError([FieldError("id", f"identifiant déjà utilisé « {entry.id} »")])
+            if row is not None:
+                if row.version != expected_version:
+                    current = row_to_data(row)
+                    raise StaleVersion(current, row.version, diff_entries(current, entry.to_data()))
+                _ensure_baseline(session, row)
+            outcome = apply_entry(session, entry, reference)
+            session.flush()
+            row = session.get(Service, entry.id)
+            if outcome != "unchanged":
+                _record(session, row, "create" if expected_version is None else action, user_email)
+            version = row.version
+            session.commit()
+        except StaleDataError:
+            session.rollback()
+            with Session(engine) as fresh:
+                row = fresh.get(Service, entry.id)
+                current = row_to_data(row)
+                raise StaleVersion(current, row.version, diff_entries(current, entry.to_data())) from None
+        except BaseException:
+            session.rollback()
+            raise
+        reindex_services(session, index, reference, [entry.id])
+    return version
+
+
+def update_fields(engine: Engine, index: SearchIndex, reference: ReferenceData, service_id: str,
+                  changes: dict, user_email: str, expected_version: int, action: str) -> int:
+    """Apply a few field changes (status, verification) through the same validator."""
+    with Session(engine) as session:
+        row = session.get(Service, service_id)
+        if row is None:
+            raise EditError([FieldError("id", "cette structure n'existe pas")])
+        data = row_to_data(row)
+    data.update(changes)
+    entry, errors = validate_entry(data, reference)
+    if errors:
+        raise EditError(errors)
+    return save_entry(engine, index, reference, entry, user_email, expected_version, action)
+
+
+def mark_verified(engine, index, reference, service_id: str, user_email: str, expected_version: int,
+                  today: dt.date | None = None) -> int:
+    """« Vérifié aujourd'hui »: set the verification date and who verified."""
+    day = (today or dt.date.today()).isoformat()
+    return update_fields(engine, index, reference, service_id,
+                         {"last_verified_at": day, "verified_by": user_email}, user_email,
+                         expected_version, "verify")
+
+
+def set_closed(engine, index, reference, service_id: str, closed: bool, user_email: str,
+               expected_version: int, reopen_status: str = "to_verify") -> int:
+    """Close a service (kept, shown as closed) or reopen it (status to verify)."""
+    status = "closed" if closed else reopen_status
+    return update_fields(engine, index, reference, service_id, {"status": status}, user_email,
+                         expected_version, "close" if closed else "reopen")
+
+
+def history(session: Session, service_id: str) -> list[HistoryItem]:
+    """Saved versions, newest first, each with its changes from the previous one."""
+    versions = list(session.exec(select(ServiceVersion).where(ServiceVersion.service_id == service_id)
+                                 .order_by(ServiceVersion.version)))
+    items = []
+    previous = None
+    for version in versions:
+        changes = diff_entries(previous, version.data) if previous is not None else []
+        items.append(HistoryItem(version.version, version.action, version.user_email,
+                                 version.changed_at, changes))
+        previous = version.data
+    return list(reversed(items))
+
+
+def restore(engine, index, reference, service_id: str, version: int, user_email: str,
+            expected_version: int) -> int:
+    """Make an old version current again (as a new version)."""
+    with Session(engine) as session:
+        saved = session.exec(select(ServiceVersion).where(ServiceVersion.service_id == service_id,
+                                                          ServiceVersion.version == version)).first()
+        if saved is None:
+            raise EditError([FieldError("version", f"version {version} introuvable")])
+        data = dict(saved.data)
+    entry, errors = validate_entry(data, reference)
+    if errors:
+        raise EditError(errors)
+    return save_entry(engine, index, reference, entry, user_email, expected_version, "restore")
+
+
+def apply_import(engine: Engine, index: SearchIndex, reference: ReferenceData, entries: list[ServiceEntry],
+                 close_ids: list[str], user_email: str) -> dict:
+    """Apply an import in one transaction: upsert the entries, close the listed absent ones,
+    record a version for every change. Nothing is written if anything fails."""
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "closed": 0}
+    touched: list[str] = []
+    with Session(engine) as session:
+        try:
+            for entry in entries:
+                row = session.get(Service, entry.id)
+                if row is not None:
+                    _ensure_baseline(session, row)
+                outcome = apply_entry(session, entry, reference)
+                counts[outcome] += 1
+                if outcome != "unchanged":
+                    session.flush()
+                    _record(session, session.get(Service, entry.id), "import", user_email)
+                    touched.append(entry.id)
+            for service_id in close_ids:
+                row = session.get(Service, service_id)
+                if row is None or row.status == "closed":
+                    continue
+                _ensure_baseline(session, row)
+                data = {**row_to_data(row), "status": "closed"}
+                entry, errors = validate_entry(data, reference)
+                if errors:
+                    raise EditError(errors)
+                apply_entry(session, entry, reference)
+                session.flush()
+                _record(session, session.get(Service, service_id), "close", user_email)
+                counts["closed"] += 1
+                touched.append(service_id)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        if touched:
+            reindex_services(session, index, reference, touched)
+    return counts

@@ -1,0 +1,91 @@
+"""Tables of the workspace: users, API tokens, service versions, orientation gap counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from directory.models import utcnow
+
+_JSON = JSON().with_variant(JSONB(), "postgresql")
+ROLES = ("coordinateur", "admin")
+
+
+class User(SQLModel, table=True):
+    """A coordinator or administrator (readers need no account)."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(index=True, unique=True, max_length=254)
+    password_hash: str
+    role: str = Field(max_length=20)
+    active: bool = True
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+    # Flask-Login protocol, kept here so the web layer needs no wrapper.
+    @property
+    def is_authenticated(self) -> bool:
+        """Always true for a stored user."""
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        """Disabled accounts cannot log in."""
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        """Stored users are never anonymous."""
+        return False
+
+    def get_id(self) -> str:
+        """Session identifier."""
+        return str(self.id)
+
+    @property
+    def is_admin(self) -> bool:
+        """True for administrators."""
+        return self.role == "admin"
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the write API, created by an administrator (only its hash is kept)."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(index=True, unique=True, max_length=64)
+    user_id: int = Field(foreign_key="app_user.id", ondelete="CASCADE")
+    label: str = Field(max_length=120)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    revoked: bool = False
+
+
+class ServiceVersion(SQLModel, table=True):
+    """A saved state of a service entry: who, when, what (full data for restore)."""
+
+    __tablename__ = "service_version"
+    __table_args__ = (UniqueConstraint("service_id", "version"), Index("ix_version_service", "service_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: str = Field(max_length=120)
+    version: int
+    action: str = Field(max_length=20)
+    user_email: str = Field(max_length=254)
+    changed_at: dt.datetime = Field(default_factory=utcnow)
+    data: dict = Field(sa_column=Column(_JSON, nullable=False))
+
+
+class OrientationGap(SQLModel, table=True):
+    """How often a suggested type had no service for a commune (no household data)."""
+
+    __tablename__ = "orientation_gap"
+
+    commune: str = Field(primary_key=True, max_length=5)
+    type_code: str = Field(primary_key=True, max_length=40)
+    count: int = 0
+    last_seen: dt.date = Field(default_factory=dt.date.today)

@@ -1,0 +1,1 @@
+"""Blueprints of the coordinators' workspace (the only Flask modules of ``workspace``)."""

@@ -1,0 +1,183 @@
+"""Coordinators' pages: dashboard (freshness), editing with history, coverage gaps."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlmodel import Session, select
+
+from directory.diff import describe
+from directory.schema import validate_entry
+from directory.storage import get_service, row_to_data
+from web.security import acting_user, admin_required, coordinator_required
+from web.state import current_state, db_session
+from workspace.accounts import AccountError, create_token, create_user
+from workspace.editing import EditError, StaleVersion, history, mark_verified, restore, save_entry, set_closed
+from workspace.forms import entry_to_form, errors_by_field, form_sections, form_to_entry
+from workspace.freshness import freshness_report
+from workspace.gaps import coverage_table, gap_counts
+from workspace.models import User
+
+bp = Blueprint("coordination", __name__, url_prefix="/coordination")
+
+
+@bp.get("/")
+@coordinator_required
+def dashboard():
+    """Freshness dashboard: what to re-verify, by reason and by operator."""
+    max_age = int(current_app.config.get("FRESHNESS_DAYS") or 182)
+    report = freshness_report(db_session(), max_age_days=max_age)
+    return render_template("workspace/dashboard.html", report=report)
+
+
+def _render_form(values: dict, errors: dict, version: int | None, service_id: str | None,
+                 conflict: StaleVersion | None = None, status: int = 200):
+    sections = form_sections(current_state().reference)
+    conflict_lines = [describe(c) for c in conflict.theirs] if conflict else []
+    return render_template("workspace/edit.html", sections=sections, values=values, errors=errors,
+                           version=version, service_id=service_id, conflict=conflict,
+                           conflict_lines=conflict_lines), status
+
+
+@bp.route("/services/nouveau", methods=["GET", "POST"])
+@coordinator_required
+def create():
+    """Create a service with the same validator as the YAML loader."""
+    sections = form_sections(current_state().reference)
+    if request.method == "GET":
+        return _render_form(entry_to_form({"status": "to_verify", "cost": "inconnu"}, sections), {}, None, None)
+    return _submit(request.form, None, None)
+
+
+@bp.route("/services/<service_id>/modifier", methods=["GET", "POST"])
+@coordinator_required
+def edit(service_id: str):
+    """Edit a service; a stale save shows what changed meanwhile and keeps the input."""
+    row = get_service(db_session(), service_id)
+    if row is None:
+        abort(404)
+    if request.method == "GET":
+        sections = form_sections(current_state().reference)
+        return _render_form(entry_to_form(row_to_data(row), sections), {}, row.version, service_id)
+    return _submit(request.form, service_id, _version_field())
+
+
+def _version_field() -> int:
+    try:
+        return int(request.form.get("version", ""))
+    except ValueError:
+        abort(400)
+
+
+def _submit(form, service_id: str | None, version: int | None):
+    state = current_state()
+    sections = form_sections(state.reference)
+    data = form_to_entry(form, sections)
+    if service_id is not None:
+        data["id"] = service_id
+    values = {**entry_to_form(data, sections), "id": data.get("id") or ""}
+    entry, errors = validate_entry(data, state.reference)
+    if errors:
+        return _render_form(values, errors_by_field(errors), version, service_id, status=400)
+    try:
+        save_entry(state.engine, state.search, state.reference, entry, acting_user().email, version,
+                   "update" if service_id else "create")
+    except StaleVersion as stale:
+        # Keep the user's input; the next save applies it over the current version.
+        return _render_form(values, {}, stale.current_version, service_id, stale, 409)
+    except EditError as error:
+        return _render_form(values, errors_by_field(error.errors), version, service_id, status=400)
+    flash("Modifications enregistrées.")
+    return redirect(url_for("directory_pages.service_sheet", service_id=entry.id))
+
+
+def _action(service_id: str, operation):
+    state = current_state()
+    try:
+        operation(state, _version_field())
+    except StaleVersion:
+        flash("La structure a été modifiée entre-temps : vérifiez la fiche puis recommencez.")
+    except EditError as error:
+        flash(f"Impossible : {error.errors[0].message}")
+    return redirect(url_for("directory_pages.service_sheet", service_id=service_id))
+
+
+@bp.post("/services/<service_id>/verifier")
+@coordinator_required
+def verify(service_id: str):
+    """« Vérifié aujourd'hui »."""
+    return _action(service_id, lambda s, v: mark_verified(s.engine, s.search, s.reference, service_id,
+                                                          acting_user().email, v))
+
+
+@bp.post("/services/<service_id>/fermer")
+@coordinator_required
+def close(service_id: str):
+    """Close a service (kept with its history)."""
+    return _action(service_id, lambda s, v: set_closed(s.engine, s.search, s.reference, service_id, True,
+                                                       acting_user().email, v))
+
+
+@bp.post("/services/<service_id>/rouvrir")
+@coordinator_required
+def reopen(service_id: str):
+    """Reopen a closed service (status « à vérifier »)."""
+    return _action(service_id, lambda s, v: set_closed(s.engine, s.search, s.reference, service_id, False,
+                                                       acting_user().email, v))
+
+
+@bp.post("/services/<service_id>/restaurer/<int:old_version>")
+@coordinator_required
+def restore_version(service_id: str, old_version: int):
+    """Restore an earlier version (as a new version)."""
+    return _action(service_id, lambda s, v: restore(s.engine, s.search, s.reference, service_id, old_version,
+                                                    acting_user().email, v))
+
+
+@bp.get("/services/<service_id>/historique")
+@coordinator_required
+def service_history(service_id: str):
+    """The history of a service: who, when, which field, old → new."""
+    session = db_session()
+    row = get_service(session, service_id)
+    if row is None:
+        abort(404)
+    return render_template("workspace/history.html", service=row, items=history(session, service_id),
+                           describe=describe)
+
+
+@bp.route("/comptes", methods=["GET", "POST"])
+@admin_required
+def accounts():
+    """Administrators: list accounts, create one, create an API token (shown once)."""
+    session = db_session()
+    message, token = None, None
+    if request.method == "POST":
+        try:
+            if request.form.get("action") == "token":
+                user = session.exec(select(User).where(User.email == request.form.get("email", "").lower())).first()
+                if user is None:
+                    raise AccountError("compte inconnu")
+                token = create_token(session, user, request.form.get("label") or "API")
+            else:
+                create_user(session, request.form.get("email", ""), request.form.get("password", ""),
+                            request.form.get("role", "coordinateur"))
+            session.commit()
+            message = "Enregistré."
+        except AccountError as error:
+            session.rollback()
+            message = f"Refusé : {error}"
+    users = list(session.exec(select(User).order_by(User.email)))
+    return render_template("workspace/accounts.html", users=users, message=message, token=token)
+
+
+@bp.get("/couverture")
+@coordinator_required
+def coverage():
+    """Territories × key types, and the orientation gaps met by users."""
+    state = current_state()
+    with Session(state.engine) as session:
+        table = coverage_table(session, state.reference, request.args.get("departement", "72")[:3])
+        gaps = gap_counts(session)
+    labels = state.reference.taxonomy
+    return render_template("workspace/coverage.html", table=table, gaps=gaps, taxonomy=labels,
+                           gazetteer=state.reference.gazetteer)
