@@ -23,6 +23,7 @@ from app import create_app
 CHROMIUM = os.environ.get("MAILLAGE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 TILE_HOST = "tiles.invalid"
+COORDINATOR = ("coordination@example.org", "mot de passe de test solide")
 VIEWPORTS = {"telephone": {"width": 360, "height": 740}, "bureau": {"width": 1280, "height": 860}}
 
 
@@ -44,6 +45,13 @@ def live_server(tmp_path_factory):
     app = create_app({"ENV": "testing", "INSTANCE_DIR": str(tmp / "instance"),
                       "DATABASE_URL": fresh_database_url(tmp), "INDEX_IN_MEMORY": True,
                       "TILES_URL": f"http://{TILE_HOST}/{{z}}/{{x}}/{{y}}.png"})
+    from sqlmodel import Session
+
+    from workspace.accounts import create_user
+
+    with Session(app.extensions["maillage"].engine) as session:
+        create_user(session, COORDINATOR[0], COORDINATOR[1], "coordinateur")
+        session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
