@@ -106,6 +106,25 @@ def _fts_query(connection: sqlite3.Connection, text: str, zone_keys: list[str]) 
     return [r[0] for r in cursor]
 
 
+def _carte_size(session: Session, reference) -> dict:
+    """Size of the /carte map for every service (what the page inlines), and render time."""
+    from directory.maps import DOMAIN_COLOURS, TileSettings, cartography_map
+    from directory.present import coordinates
+
+    layers: dict[str, list[list]] = {}
+    for row in all_services(session):
+        place = coordinates(row, reference)
+        if place:
+            layers.setdefault(row.domain, []).append(
+                [round(place[0], 5), round(place[1], 5), row.id, row.name, DOMAIN_COLOURS.get(row.domain, ""),
+                 reference.taxonomy.type_label(row.types[0])])
+    t0 = time.perf_counter()
+    parts = cartography_map(layers, {}, None, TileSettings("", ""))
+    elapsed = time.perf_counter() - t0
+    size = len(parts.header) + len(parts.html) + len(parts.script)
+    return {"carte_map_kb": round(size / 1024, 1), "carte_render_s": round(elapsed, 2)}
+
+
 def run(count: int, rounds: int = 3, seed: int = 72) -> dict:
     """Measure everything for a directory of ``count`` services (0 = bundled)."""
     started = time.perf_counter()
@@ -156,6 +175,7 @@ def run(count: int, rounds: int = 3, seed: int = 72) -> dict:
                     orientation.orient(parse_request(body, reference))
                     times.append(time.perf_counter() - t0)
             report["orientation"] = _percentiles(times)
+            report.update(_carte_size(session, reference))
             fts.close()
         engine.dispose()
     report["total_s"] = round(time.perf_counter() - started, 1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
@@ -74,8 +75,9 @@ def line_of(node: Node | None, loc: tuple) -> int | None:
     return current.start_mark.line + 1
 
 
-def parse_yaml_text(text: str, label: str) -> tuple[list, list[Node | None], list[LoadIssue]]:
-    """Parse a directory document; return raw entries, their YAML nodes and file-level issues."""
+def parse_yaml_document(text: str, label: str) -> tuple[Any, Node | None, list[LoadIssue]]:
+    """Parse a YAML document keeping its node tree (for line numbers); a syntax error
+    becomes an issue with its line."""
     try:
         loader = _SafeLoader(text)
         try:
@@ -86,8 +88,16 @@ def parse_yaml_text(text: str, label: str) -> tuple[list, list[Node | None], lis
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error)
-        return [], [], [LoadIssue(label, mark.line + 1 if mark else None, None, "(fichier)",
-                                  f"syntaxe YAML invalide : {problem}")]
+        return None, None, [LoadIssue(label, mark.line + 1 if mark else None, None, "(fichier)",
+                                      f"syntaxe YAML invalide : {problem}")]
+    return data, root, []
+
+
+def parse_yaml_text(text: str, label: str) -> tuple[list, list[Node | None], list[LoadIssue]]:
+    """Parse a directory document; return raw entries, their YAML nodes and file-level issues."""
+    data, root, issues = parse_yaml_document(text, label)
+    if issues:
+        return [], [], issues
     if isinstance(data, dict) and isinstance(data.get("services"), list):
         seq = next(v for k, v in root.value if getattr(k, "value", None) == "services")
         return data["services"], list(seq.value), []

@@ -149,10 +149,13 @@ def services_covering(session: Session, insee: str, departement: str,
     return list(session.exec(query.distinct().order_by(Service.id)))
 
 
-def services_of_types(session: Session, type_codes: Iterable[str]) -> list[Service]:
-    """Services having one of the type codes, wherever they are."""
+def services_of_types(session: Session, type_codes: Iterable[str],
+                      departement: str | None = None) -> list[Service]:
+    """Services having one of the type codes (sited in a département when one is given)."""
     query = (select(Service).join(ServiceTypeLink, ServiceTypeLink.service_id == Service.id)
              .where(ServiceTypeLink.type_code.in_(list(type_codes))))
+    if departement:
+        query = query.where(Service.site_commune.like(f"{departement}%"))
     return list(session.exec(query.distinct().order_by(Service.id)))
 
 

@@ -14,17 +14,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
-from directory.loader import LoadIssue, line_of
+from directory.loader import LoadIssue, line_of, parse_yaml_document
 from directory.schema import format_loc, french_message
 from directory.taxonomy import Taxonomy
 
 ROLES = ("gardien", "travailleur_social", "coordinateur")
 UNKNOWN = "inconnu"
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _fail(message: str) -> PydanticCustomError:
@@ -201,17 +199,9 @@ def _issue_for(error: dict, label: str, root, data: Any) -> LoadIssue:
 
 def check_rules_text(text: str, taxonomy: Taxonomy, label: str = "<règles>") -> RulesResult:
     """Parse and validate a rules document; every error at once."""
-    try:
-        loader = _Loader(text)
-        try:
-            root = loader.get_single_node()
-            data = loader.construct_document(root) if root is not None else None
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        return RulesResult(None, [LoadIssue(label, mark.line + 1 if mark else None, None, "(fichier)",
-                                            f"syntaxe YAML invalide : {getattr(error, 'problem', error)}")])
+    data, root, issues = parse_yaml_document(text, label)
+    if issues:
+        return RulesResult(None, issues)
     if not isinstance(data, dict):
         return RulesResult(None, [LoadIssue(label, 1, None, "(fichier)", "le fichier doit être un bloc de champs")])
     try:

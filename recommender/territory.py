@@ -60,14 +60,16 @@ class ServiceFinder:
 
     def __call__(self, type_code: str, commune: Commune) -> list[dict]:
         """Covering services first (coverage, status, distance, wait); for types that are
-        not sectorised and have no covering service, the nearest ones, flagged as not
-        covering the commune."""
+        not sectorised and have no covering service, the nearest ones of the département,
+        flagged as not covering the commune."""
         covering = [r for r in services_covering(self.session, commune.insee, commune.departement, [type_code])
                     if r.status != "closed"]
         views = [_view(r, commune, True, self.reference) for r in covering]
         service_type = self.reference.taxonomy.service_types[type_code]
         if not views and not service_type.sectorised:
-            others = [r for r in services_of_types(self.session, [type_code]) if r.status != "closed"]
+            # Nearest services of the same département only: beyond it, a service is no answer.
+            others = [r for r in services_of_types(self.session, [type_code], commune.departement)
+                      if r.status != "closed"]
             distant = sorted((_view(r, commune, False, self.reference) for r in others), key=_order)
             views = distant[:MAX_DISTANT]
         return sorted(views, key=_order)[:MAX_SERVICES]

@@ -199,9 +199,23 @@ APP_COMMANDS = (create_user_command, create_token_command, orient_command, serve
                 load_command, export_command, reindex_command)
 
 
+@click.command("bench")
+@click.option("--services", default=1000, show_default=True, type=int,
+              help="Nombre de structures synthétiques (0 = annuaire fourni).")
+@click.option("--rounds", default=3, show_default=True, type=int, help="Passages du jeu de requêtes.")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON sur une ligne.")
+def bench_command(services: int, rounds: int, as_json: bool) -> None:
+    """Mesurer recherche, orientation, index et mémoire (base temporaire)."""
+    from bench.run import run
+
+    report = run(services, rounds)
+    click.echo(json.dumps(report, ensure_ascii=False, indent=None if as_json else 2))
+
+
 def register(group: FlaskGroup) -> None:
     """Commands available without loading the application (no configuration needed)."""
     group.add_command(check_command)
+    group.add_command(bench_command)
 
 
 def init_app(app) -> None:

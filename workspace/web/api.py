@@ -83,28 +83,32 @@ def create_service():
     return _save(body, None, "create")
 
 
-def _require_version():
+def _write_context(service_id: str):
+    """(expected version, body, stored row) of a PUT/PATCH, or an error response."""
     expected = _expected_version()
     if expected is None:
         return None, (jsonify({"error": "en-tête If-Match obligatoire (version lue, cf. ETag)",
                                "field": "If-Match", "status": 428}), 428)
-    return expected, None
+    body = _body()
+    if body is None:
+        return None, (jsonify({"error": "corps JSON attendu (objet)", "field": "(corps)", "status": 400}), 400)
+    if body.get("id", service_id) != service_id:
+        return None, (jsonify({"error": "l'identifiant ne peut pas changer", "field": "id", "status": 400}), 400)
+    row = get_service(db_session(), service_id)
+    if row is None:
+        return None, (jsonify({"error": f"service « {service_id} » introuvable", "field": "id",
+                               "status": 404}), 404)
+    return (expected, body, row), None
 
 
 @bp.put("/services/<service_id>")
 @coordinator_required
 def replace_service(service_id: str):
     """Replace a service's entry (``If-Match`` required)."""
-    expected, problem = _require_version()
+    context, problem = _write_context(service_id)
     if problem:
         return problem
-    body = _body()
-    if body is None:
-        return jsonify({"error": "corps JSON attendu (objet)", "field": "(corps)", "status": 400}), 400
-    if body.get("id", service_id) != service_id:
-        return jsonify({"error": "l'identifiant ne peut pas changer", "field": "id", "status": 400}), 400
-    if get_service(db_session(), service_id) is None:
-        return jsonify({"error": f"service « {service_id} » introuvable", "field": "id", "status": 404}), 404
+    expected, body, _row = context
     return _save({**body, "id": service_id}, expected, "update")
 
 
@@ -112,17 +116,10 @@ def replace_service(service_id: str):
 @coordinator_required
 def patch_service(service_id: str):
     """Change some top-level fields (``If-Match`` required)."""
-    expected, problem = _require_version()
+    context, problem = _write_context(service_id)
     if problem:
         return problem
-    body = _body()
-    if body is None:
-        return jsonify({"error": "corps JSON attendu (objet)", "field": "(corps)", "status": 400}), 400
-    row = get_service(db_session(), service_id)
-    if row is None:
-        return jsonify({"error": f"service « {service_id} » introuvable", "field": "id", "status": 404}), 404
-    if body.get("id", service_id) != service_id:
-        return jsonify({"error": "l'identifiant ne peut pas changer", "field": "id", "status": 400}), 400
+    expected, body, row = context
     return _save({**row_to_data(row), **body}, expected, "update")
 
 
