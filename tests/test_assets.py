@@ -33,6 +33,27 @@ def test_page_has_no_external_asset(client, path):
                 assert asset.status_code == 200, url
 
 
+WORKSPACE_PAGES = ["/connexion", "/coordination/", "/coordination/services/nouveau",
+                   "/coordination/services/ccas-allonnes/modifier", "/coordination/services/ccas-allonnes/historique",
+                   "/coordination/couverture", "/coordination/import", "/coordination/export",
+                   "/coordination/comptes"]
+
+
+@pytest.mark.parametrize("path", WORKSPACE_PAGES)
+def test_workspace_pages_have_no_external_asset(app, client, path):
+    from sqlmodel import Session
+
+    from workspace.accounts import create_user
+
+    with Session(app.extensions["maillage"].engine) as session:
+        create_user(session, "admin@example.org", "mot de passe assez long", "admin")
+        session.commit()
+    client.post("/connexion", data={"email": "admin@example.org", "password": "mot de passe assez long"})
+    response = client.get(path)
+    assert response.status_code == 200
+    assert [u for u in _asset_urls(parse_html(response)) if EXTERNAL.match(u)] == []
+
+
 def test_print_sheet_has_no_external_asset(client):
     page = parse_html(client.post("/orientation/fiche", data={"commune": "72003", "problems": "incurie"}))
     assert [u for u in _asset_urls(page) if EXTERNAL.match(u)] == []

@@ -383,3 +383,25 @@ def test_create_user_cli(runner, app):
     assert short.exit_code == 1 and "trop court" in short.output
     token = runner.invoke(args=["create-token", "nouveau@example.org"])
     assert token.exit_code == 0 and re.fullmatch(r"[\w-]{40,}\n", token.output)
+
+
+def test_zone_is_edited_with_commune_names_and_named_zones(coordinator, app):
+    page = parse_html(coordinator.get(f"/coordination/services/{SERVICE}/modifier"))
+    assert page.select_one('#zone-add-named option[value^="zone:"]') is not None
+    data = _replace(_form(page), "zone", "72003\nSablé-sur-Sarthe (72300)\nzone:secteur_cmp_sable")
+    response = _post_form(coordinator, f"/coordination/services/{SERVICE}/modifier", data)
+    assert response.status_code == 302
+    assert _row(app).zone == ["72003", "72264", "zone:secteur_cmp_sable"]
+
+
+def test_unknown_zone_line_is_reported_on_the_zone_field(coordinator, app):
+    page = parse_html(coordinator.get(f"/coordination/services/{SERVICE}/modifier"))
+    response = _post_form(coordinator, f"/coordination/services/{SERVICE}/modifier",
+                          _replace(_form(page), "zone", "Atlantide"))
+    assert response.status_code == 400
+    assert parse_html(response).select_one('[data-field="zone"] .field-error') is not None
+
+
+def test_logout_ends_the_session(coordinator):
+    assert coordinator.post("/deconnexion").status_code == 302
+    assert coordinator.get("/coordination/").status_code == 302

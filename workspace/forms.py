@@ -60,7 +60,8 @@ def form_sections(reference: ReferenceData) -> list[FormSection]:
             FormField("site.address_confidential", "Adresse confidentielle (placée à la commune sur les cartes)",
                       "checkbox"),
             FormField("zone", "Territoire desservi (un élément par ligne)", "lines",
-                      help="Code INSEE (72003), departement:72, epci:SIREN ou zone:code (zones nommées)",
+                      help="Une commune (nom ou code INSEE), departement:72, epci:SIREN ou zone:code "
+                           "(zone nommée) par ligne",
                       required=True),
             FormField("zone_label", "Nom du territoire"),
             FormField("sectorisation", "Règle de sectorisation"),
@@ -151,7 +152,23 @@ def _number(text: str):
     return int(text) if re.fullmatch(r"-?\d+", text) else text  # the validator reports bad numbers
 
 
-def form_to_entry(form, sections: list[FormSection]) -> dict:
+_ZONE_TOKEN = re.compile(r"^(\d[0-9AB]\d{3}|departement:\S+|epci:\S+|zone:\S+)$")
+
+
+def zone_lines_to_tokens(lines: list[str], reference: ReferenceData | None) -> list[str]:
+    """Zone lines as typed: tokens kept, commune names or postcodes (« Sablé-sur-Sarthe
+    (72300) ») turned into INSEE codes; anything unknown is kept for the validator to report."""
+    tokens = []
+    for line in lines:
+        if _ZONE_TOKEN.match(line) or reference is None:
+            tokens.append(line)
+            continue
+        found = reference.gazetteer.resolve(line)
+        tokens.append(found[0].insee if len(found) >= 1 and not line.isdigit() else line)
+    return tokens
+
+
+def form_to_entry(form, sections: list[FormSection], reference: ReferenceData | None = None) -> dict:
     """The entry dict of submitted form fields (``form`` has ``get``/``getlist``)."""
     data: dict = {}
     for section in sections:
@@ -160,6 +177,8 @@ def form_to_entry(form, sections: list[FormSection]) -> dict:
                 value = [v for v in form.getlist(item.path) if v]
             elif item.widget == "lines":
                 value = [line.strip() for line in (form.get(item.path) or "").splitlines() if line.strip()]
+                if item.path == "zone":
+                    value = zone_lines_to_tokens(value, reference)
             elif item.widget == "checkbox":
                 value = bool(form.get(item.path))
             elif item.widget == "number":

@@ -33,9 +33,10 @@ def _render_form(values: dict, errors: dict, version: int | None, service_id: st
                  conflict: StaleVersion | None = None, status: int = 200):
     sections = form_sections(current_state().reference)
     conflict_lines = [describe(c) for c in conflict.theirs] if conflict else []
+    zones = sorted(current_state().reference.zones.values(), key=lambda z: z.label)
     return render_template("workspace/edit.html", sections=sections, values=values, errors=errors,
                            version=version, service_id=service_id, conflict=conflict,
-                           conflict_lines=conflict_lines), status
+                           conflict_lines=conflict_lines, named_zones=zones), status
 
 
 @bp.route("/services/nouveau", methods=["GET", "POST"])
@@ -71,7 +72,7 @@ def _version_field() -> int:
 def _submit(form, service_id: str | None, version: int | None):
     state = current_state()
     sections = form_sections(state.reference)
-    data = form_to_entry(form, sections)
+    data = form_to_entry(form, sections, state.reference)
     if service_id is not None:
         data["id"] = service_id
     values = {**entry_to_form(data, sections), "id": data.get("id") or ""}
