@@ -168,26 +168,28 @@ def zone_lines_to_tokens(lines: list[str], reference: ReferenceData | None) -> l
     return tokens
 
 
+def _field_value(form, item: FormField, reference: ReferenceData | None):
+    """The typed value of one submitted field."""
+    if item.widget == "multi":
+        return [v for v in form.getlist(item.path) if v]
+    if item.widget == "lines":
+        lines = [line.strip() for line in (form.get(item.path) or "").splitlines() if line.strip()]
+        return zone_lines_to_tokens(lines, reference) if item.path == "zone" else lines
+    if item.widget == "checkbox":
+        return bool(form.get(item.path))
+    if item.widget == "number":
+        return _number(form.get(item.path) or "")
+    if item.path == "anonymous":
+        return {"oui": True, "non": False}.get(form.get(item.path) or "")
+    return (form.get(item.path) or "").strip() or None
+
+
 def form_to_entry(form, sections: list[FormSection], reference: ReferenceData | None = None) -> dict:
     """The entry dict of submitted form fields (``form`` has ``get``/``getlist``)."""
     data: dict = {}
     for section in sections:
         for item in section.fields:
-            if item.widget == "multi":
-                value = [v for v in form.getlist(item.path) if v]
-            elif item.widget == "lines":
-                value = [line.strip() for line in (form.get(item.path) or "").splitlines() if line.strip()]
-                if item.path == "zone":
-                    value = zone_lines_to_tokens(value, reference)
-            elif item.widget == "checkbox":
-                value = bool(form.get(item.path))
-            elif item.widget == "number":
-                value = _number(form.get(item.path) or "")
-            elif item.path == "anonymous":
-                value = {"oui": True, "non": False}.get(form.get(item.path) or "")
-            else:
-                value = (form.get(item.path) or "").strip() or None
-            _set(data, item.path, value)
+            _set(data, item.path, _field_value(form, item, reference))
     # Optional blocks left empty are absent, not half-filled.
     wait = data.get("wait") or {}
     if wait.get("saturation") is None:
