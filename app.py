@@ -66,12 +66,18 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _create_app_for_cli() -> Flask:
+    from sqlalchemy.exc import OperationalError
+
     try:
         return create_app()
     except ConfigurationError as error:
         # One clear line for the operator, no traceback.
         print(f"maillage : configuration invalide : {error}", file=sys.stderr)
         raise SystemExit(2) from None
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error).splitlines()[0]
+        print(f"maillage : base de données injoignable : {reason}", file=sys.stderr)
+        raise SystemExit(3) from None
 
 
 def _register_commands(group: FlaskGroup) -> None:

@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from directory.finder import InvalidSearch
@@ -63,6 +64,11 @@ def init_app(app: Flask) -> None:
         status = error.code or 500
         description = None if status >= 500 or status == 404 else _french(error)
         return error_response(status, description)
+
+    @app.errorhandler(OperationalError)
+    def _database_down(_error: OperationalError):
+        log.error("Base de données injoignable pendant %s %s", request.method, request.path)
+        return error_response(503, "La base de données ne répond pas : réessayez dans quelques minutes.")
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
