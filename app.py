@@ -46,7 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     from directory.web import pages as directory_pages
     from recommender import web as orientation
     from web import cli as commands
-    from web import core, errors, templating
+    from web import core, errors, openapi, templating
     from workspace.web import api as workspace_api
     from workspace.web import auth, coordination, transfer
 
@@ -62,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(coordination.bp)
     app.register_blueprint(workspace_api.bp)
     app.register_blueprint(transfer.bp)
+    app.register_blueprint(openapi.bp)
     return app
 
 

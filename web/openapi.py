@@ -1,0 +1,135 @@
+"""OpenAPI description of the JSON API, served at ``/api/openapi.json``.
+
+Request bodies come from the validators themselves (``ServiceEntry``, ``OrientationInput``)
+so the description cannot drift from what the API accepts; a test checks that every
+``/api`` route is described.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from directory.schema import ServiceEntry
+from recommender.request import OrientationInput
+
+bp = Blueprint("openapi", __name__)
+
+_ERROR = {"type": "object", "required": ["error"],
+          "properties": {"error": {"type": "string"}, "field": {"type": "string"},
+                         "status": {"type": "integer"},
+                         "errors": {"type": "array", "items": {"type": "object"}}}}
+_PHONE = {"type": ["object", "null"], "properties": {
+    "number": {"type": "string"}, "placeholder": {"type": "boolean"},
+    "dial": {"type": ["string", "null"], "description": "Chiffres à composer ; null pour un numéro fictif"}}}
+_SEARCH_RESULT = {"type": "object", "required": ["id", "name", "types", "domain"], "properties": {
+    "id": {"type": "string"}, "name": {"type": "string"},
+    "types": {"type": "array", "items": {"type": "string"}}, "domain": {"type": "string"},
+    "commune": {"type": ["object", "null"]}, "covers_commune": {"type": ["boolean", "null"]},
+    "distance_km": {"type": ["number", "null"]}, "wait": {"type": ["object", "null"]},
+    "phone": _PHONE, "score": {"type": "number"}}}
+_SEARCH = {"type": "object", "required": ["total", "results", "facets", "detected_problems"], "properties": {
+    "total": {"type": "integer"}, "results": {"type": "array", "items": _SEARCH_RESULT},
+    "facets": {"type": "object"}, "detected_problems": {"type": "array", "items": {"type": "object"}}}}
+_ORIENTATION = {"type": "object", "required": ["commune", "urgency", "emergency_numbers", "suggestions", "gaps"],
+                "properties": {"commune": {"type": "object"}, "urgency": {"enum": ["P0", "P1", "P2", "P3"]},
+                               "detected_problems": {"type": "array"}, "emergency_numbers": {"type": "array"},
+                               "helplines": {"type": "array"}, "suggestions": {"type": "array"},
+                               "gaps": {"type": "array"}}}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict:
+    texts = {400: "Paramètre ou corps invalide (champ nommé)", 401: "Authentification requise",
+             403: "Droits insuffisants", 404: "Introuvable", 409: "Conflit de version",
+             428: "En-tête If-Match requis", 503: "Base de données indisponible"}
+    return {str(code): _json({"$ref": "#/components/schemas/Error"}, texts[code]) for code in codes}
+
+
+def _query(name: str, description: str, schema: dict | None = None) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+_ID = {"name": "service_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_IF_MATCH = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
+             "description": "Version lue (ETag de GET /api/services/{service_id})"}
+_WRITE_SECURITY = [{"session": []}, {"bearer": []}]
+_PATCH_BODY = {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
+_COMMUNES = {"type": "object", "required": ["results"]}
+
+
+def openapi_document() -> dict:
+    """The OpenAPI 3.1 document of the API."""
+    entry = ServiceEntry.model_json_schema(ref_template="#/components/schemas/{model}")
+    orientation_input = OrientationInput.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas = {"Error": _ERROR, "SearchResponse": _SEARCH, "OrientationResponse": _ORIENTATION}
+    for source in (entry, orientation_input):
+        schemas.update(source.pop("$defs", {}))
+    schemas["ServiceEntry"] = entry
+    schemas["OrientationInput"] = orientation_input
+    service = _json({"type": "object"}, "Une structure, tous ses champs (ETag = version)")
+    search_params = [
+        _query("q", "Texte libre (500 caractères au plus)"), _query("commune", "Code INSEE, code postal ou nom"),
+        _query("type", "Code de type de service (répétable)"), _query("domain", "Code de domaine"),
+        _query("problem", "Code problème"), _query("status", "Statut"),
+        _query("open_now", "Ouvert maintenant (1)"),
+        _query("limit", "Taille de page", {"type": "integer", "minimum": 1, "maximum": 100}),
+        _query("offset", "Décalage", {"type": "integer", "minimum": 0})]
+    body = {"required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ServiceEntry"}}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Maillage", "version": "1",
+                 "description": "Annuaire des partenaires et aide à l'orientation."},
+        "paths": {
+            "/healthz": {"get": {"summary": "État du service", "responses": {
+                "200": _json({"type": "object", "required": ["status", "services"]}, "OK"), **_errors(503)}}},
+            "/api/services": {
+                "get": {"summary": "Rechercher dans l'annuaire", "parameters": search_params,
+                        "responses": {"200": _json({"$ref": "#/components/schemas/SearchResponse"}, "Résultats"),
+                                      **_errors(400)}},
+                "post": {"summary": "Créer une structure", "security": _WRITE_SECURITY, "requestBody": body,
+                         "responses": {"201": service, **_errors(400, 401, 403, 409)}}},
+            "/api/services/{service_id}": {
+                "parameters": [_ID],
+                "get": {"summary": "Une structure", "responses": {"200": service, **_errors(404)}},
+                "put": {"summary": "Remplacer une structure", "security": _WRITE_SECURITY,
+                        "parameters": [_IF_MATCH], "requestBody": body,
+                        "responses": {"200": service, **_errors(400, 401, 403, 404, 409, 428)}},
+                "patch": {"summary": "Modifier des champs", "security": _WRITE_SECURITY, "parameters": [_IF_MATCH],
+                          "requestBody": _PATCH_BODY,
+                          "responses": {"200": service, **_errors(400, 401, 403, 404, 409, 428)}},
+                "delete": {"summary": "Fermer une structure (historique conservé)", "security": _WRITE_SECURITY,
+                           "responses": {"200": service, **_errors(401, 403, 404, 409)}}},
+            "/api/communes": {"get": {"summary": "Autocomplétion des communes",
+                                      "parameters": [_query("q", "Début du nom ou code postal"),
+                                                     _query("departement", "Code du département"),
+                                                     _query("limit", "Nombre", {"type": "integer", "minimum": 1,
+                                                                                "maximum": 50})],
+                                      "responses": {"200": _json(_COMMUNES, "Communes"), **_errors(400)}}},
+            "/api/orientations": {"post": {
+                "summary": "Orientations suggérées pour un ménage (rien n'est enregistré)",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/OrientationInput"}}}},
+                "responses": {"200": _json({"$ref": "#/components/schemas/OrientationResponse"}, "Orientations"),
+                              **_errors(400)}}},
+            "/api/export/data-inclusion": {"get": {
+                "summary": "Export au schéma data·inclusion",
+                "responses": {"200": _json({"type": "object", "required": ["structures", "services"]}, "Export")}}},
+            "/api/openapi.json": {"get": {"summary": "Cette description",
+                                          "responses": {"200": _json({"type": "object"}, "OpenAPI")}}},
+        },
+        "components": {"schemas": schemas, "securitySchemes": {
+            "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                        "description": "Session de coordinateur + en-tête X-CSRFToken"},
+            "bearer": {"type": "http", "scheme": "bearer", "description": "Jeton d'API créé par un administrateur"}}},
+    }
+
+
+@bp.get("/api/openapi.json")
+def openapi_json():
+    """The OpenAPI description."""
+    return jsonify(openapi_document())
