@@ -32,3 +32,35 @@ def test_database_failure_during_a_request_is_a_503_page(client, monkeypatch):
     assert parse_html(page).h1.get_text(" ", strip=True).startswith("Service momentanément indisponible")
     api = client.get("/healthz")
     assert api.status_code == 503 and api.is_json
+
+
+def test_killing_a_load_midway_leaves_the_database_as_before(tmp_path):
+    """A bulk load is one transaction: a process killed in the middle writes nothing."""
+    import signal
+    import time
+
+    import yaml
+
+    from bench.synthetic import generate
+    from directory.paths import DATA_DIR
+    from directory.reference import load_reference
+
+    root = Path(__file__).resolve().parents[1]
+    entries = generate(load_reference(DATA_DIR), 3000)
+    big = tmp_path / "gros.yaml"
+    big.write_text(yaml.safe_dump({"services": entries}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    env = {"MAILLAGE_ENV": "development", "MAILLAGE_INSTANCE_DIR": str(tmp_path / "inst"), "PATH": "/usr/bin:/bin"}
+
+    def count() -> str:
+        result = subprocess.run([sys.executable, "-c", "from app import main; main()", "export", "--format", "csv"],
+                                capture_output=True, text=True, env=env, cwd=str(root), timeout=120)
+        return result.stdout
+
+    before = count()
+    process = subprocess.Popen([sys.executable, "-c", "from app import main; main()", "load", str(big)],
+                               env=env, cwd=str(root), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(4)  # validation done, rows being written
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    assert count() == before

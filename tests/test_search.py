@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session
 
 from directory.finder import PARIS, SearchParams, search_directory
@@ -235,3 +237,17 @@ def test_writer_waits_for_the_lock_instead_of_failing():
     holder.cancel()
     worker.join(5)
     assert done.is_set()
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=st.text(max_size=120), commune=st.sampled_from(["", "72181", "Mamers", "72600", "zz", "99999"]),
+       limit=st.integers(-5, 150), offset=st.integers(-5, 200))
+def test_any_search_input_is_answered_without_server_error(client, q, commune, limit, offset):
+    response = client.get("/api/services", query_string={"q": q, "commune": commune, "limit": limit,
+                                                          "offset": offset})
+    assert response.status_code in (200, 400)
+    body = response.get_json()
+    if response.status_code == 200:
+        assert body["total"] >= len(body["results"]) and len(body["results"]) <= max(limit, 0)
+    else:
+        assert body["field"] in {"q", "commune", "limit", "offset"}
