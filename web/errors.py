@@ -63,7 +63,13 @@ def init_app(app: Flask) -> None:
     def _http_error(error: HTTPException):
         status = error.code or 500
         description = None if status >= 500 or status == 404 else _french(error)
-        return error_response(status, description)
+        body, code = error_response(status, description)
+        response = app.make_response((body, code))
+        # Keep the headers HTTP requires (Allow on 405, Retry-After on 429…).
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(OperationalError)
     def _database_down(_error: OperationalError):
