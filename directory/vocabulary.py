@@ -45,6 +45,7 @@ _INFLECTIONS = frozenset({"", "s", "x", "e", "es", "er", "ez", "ent", "ee", "ees
                           "aient", "ant", "ons"})
 
 
+@lru_cache(maxsize=200_000)
 def stem(token: str) -> str:
     """French snowball stem of a folded token (digits untouched), kept distinct from a
     derived word sharing it: ``petits`` → ``petit`` but ``petition`` → ``petit|io``."""
