@@ -32,6 +32,7 @@ _FILLERS = frozenset("le la les l un une des de du d au aux a et en y s se sa so
 _PRONOUNS = frozenset("il elle ils elles on je tu nous vous lui leur me te ce ca cet cette"
                       .split())
 _MEANINGFUL = 4
+_NEGATIONS = frozenset({"pas", "plus", "jamais", "rien", "personne", "aucun", "aucune", "ne", "n"})
 MAX_GAP = 2
 
 
@@ -205,8 +206,18 @@ class _Text:
                     hit |= common
                     last = start + offset
             if len(hit) >= phrase.needed and phrase.last_stem in hit:
-                return self.index[start], self.index[last]
+                span = self.index[start], self.index[last]
+                if not self._negated(span, phrase):
+                    return span
         return None
+
+    def _negated(self, span: tuple[int, int], phrase: Phrase) -> bool:
+        """« il ne boit pas »: a phrase without negation of its own, framed by ne … pas."""
+        if set(phrase.words) & _NEGATIONS:
+            return False
+        before = self.tokens[max(0, span[0] - 2):span[0]]
+        after = self.tokens[span[1] + 1:span[1] + 3]
+        return bool({"ne", "n"} & set(before)) and bool(_NEGATIONS & set(after))
 
 
 class LayVocabulary:

@@ -95,3 +95,17 @@ def test_variants_of_one_sign_count_once(vocabulary):
 @pytest.mark.parametrize("text", ["n'ouvre plus à personne", "ouvre pa"])
 def test_refusal_of_contact_in_lay_and_sms_words(text):
     assert "refus_de_contact" in dict(detect_problems(text))
+
+
+@pytest.mark.parametrize(("text", "absent", "present"), [
+    ("il ne boit pas", "addiction_alcool", None),
+    ("elle ne se drogue plus", "addiction_drogues", None),
+    ("il ne sort plus", None, "isolement_repli"),          # the lay phrase is itself negative
+    ("n'ouvre pas la porte", None, "refus_de_contact"),
+])
+def test_negation_cancels_a_positive_sign(text, absent, present):
+    detected = dict(detect_problems(text))
+    if absent:
+        assert absent not in detected
+    if present:
+        assert present in detected
