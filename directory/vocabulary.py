@@ -12,6 +12,7 @@ from eight letters). Stigmatising words are matched but never returned for displ
 from __future__ import annotations
 
 import re
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,7 +22,17 @@ import snowballstemmer
 from directory.taxonomy import Taxonomy
 from directory.text import fold
 
-_STEMMER = snowballstemmer.stemmer("french")
+# Snowball stemmers keep state while stemming: one per thread (waitress serves requests
+# from several threads at once).
+_LOCAL = threading.local()
+
+
+def _stemmer():
+    stemmer = getattr(_LOCAL, "stemmer", None)
+    if stemmer is None:
+        stemmer = _LOCAL.stemmer = snowballstemmer.stemmer("french")
+    return stemmer
+
 _TOKEN = re.compile(r"[0-9a-z]+")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 # Function words ignored inside lay phrases (negations are kept: "ne respire plus").
@@ -52,7 +63,7 @@ def stem(token: str) -> str:
     derived word sharing it: ``petits`` → ``petit`` but ``petition`` → ``petit|io``."""
     if token.isdigit():
         return token
-    base = _STEMMER.stemWord(token)
+    base = _stemmer().stemWord(token)
     rest = token[len(base):] if token.startswith(base) else ""
     return base if rest in _INFLECTIONS else f"{base}|{rest[:2]}"
 

@@ -109,3 +109,33 @@ def test_negation_cancels_a_positive_sign(text, absent, present):
         assert absent not in detected
     if present:
         assert present in detected
+
+
+def test_stemming_is_safe_from_several_threads():
+    """Found by the load test: a shared Snowball stemmer breaks under concurrent requests."""
+    import threading
+
+    from directory.vocabulary import stem
+
+    words = [f"{prefix}{suffix}" for prefix in ("impay", "alcool", "violen", "exclu", "surendet", "hébergé")
+             for suffix in ("é", "és", "ée", "ement", "ements", "ions", "aient", "erait", "ique", "iques")]
+    stem.cache_clear()
+    expected = {w: stem(w) for w in words}
+    failures = []
+
+    def work(seed):
+        for _ in range(200):
+            stem.cache_clear()
+            for word in words[seed % 7:] + words[:seed % 7]:
+                try:
+                    if stem(word) != expected[word]:
+                        failures.append(word)
+                except Exception as error:  # noqa: BLE001 - any crash is a failure here
+                    failures.append(repr(error))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []

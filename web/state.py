@@ -15,6 +15,7 @@ from directory.indexing import ensure_index
 from directory.reference import ReferenceData, load_reference
 from directory.search import SearchIndex
 from directory.storage import create_schema, make_engine
+from directory.vocabulary import vocabulary_for
 from recommender.rules import RuleSet, load_rules
 from workspace import models as _workspace_tables  # noqa: F401  (tables created with the schema)
 
@@ -37,6 +38,8 @@ def init_state(app: Flask) -> AppState:
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     data_dir = Path(app.config["DATA_DIR"])
     reference = load_reference(data_dir)
+    # Compile the lay vocabulary now, not under the first concurrent requests.
+    vocabulary_for(reference.taxonomy)
     rules = load_rules(str(data_dir / "rules.yaml"), reference.taxonomy)
     engine = make_engine(app.config["DATABASE_URL"])
     create_schema(engine)

@@ -1,0 +1,142 @@
+"""Bounded load test of the production server on loopback.
+
+``python -m bench.load --seconds 60 --clients 16`` starts ``maillage serve`` on a free
+127.0.0.1 port with a fresh instance (SQLite by default, or ``--database-url``), waits for
+``/healthz``, then runs the clients for the given time: a mix of searches (lay queries,
+random Sarthe commune), orientations (the vignettes) and service sheets. It stops by itself
+and prints throughput, latency percentiles and errors as JSON. Only 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import yaml
+
+from directory.paths import PROJECT_ROOT
+
+CASES = PROJECT_ROOT / "tests" / "cases"
+COMMUNES = ["72181", "72003", "72095", "72154", "72264", "72180"]
+SHEETS = ["cmp-sable", "ccas-allonnes", "departement-ase-crip", "montjoie-csapa", "siao-sarthe"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _cases(name: str) -> list:
+    return yaml.safe_load((CASES / name).read_text(encoding="utf-8"))
+
+
+def _request(base: str, rng: random.Random, queries: list[str], vignettes: list[dict]) -> urllib.request.Request:
+    roll = rng.random()
+    if roll < 0.5:
+        params = urllib.parse.urlencode({"q": rng.choice(queries), "commune": rng.choice(COMMUNES)})
+        return urllib.request.Request(f"{base}/api/services?{params}")
+    if roll < 0.8:
+        body = json.dumps(rng.choice(vignettes)).encode()
+        return urllib.request.Request(f"{base}/api/orientations", data=body,
+                                      headers={"Content-Type": "application/json"})
+    return urllib.request.Request(f"{base}/services/{rng.choice(SHEETS)}")
+
+
+def _client(base: str, deadline: float, seed: int, queries, vignettes, results: list, lock: threading.Lock):
+    rng = random.Random(seed)
+    local = []
+    while time.perf_counter() < deadline and len(local) < 100_000:
+        request = _request(base, rng, queries, vignettes)
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                response.read()
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        except (urllib.error.URLError, OSError):
+            status = 0
+        local.append((time.perf_counter() - started, status))
+    with lock:
+        results.extend(local)
+
+
+def run(seconds: float, clients: int, database_url: str | None = None, threads: int = 8) -> dict:
+    """Start the server, load it for ``seconds`` with ``clients`` threads, stop it."""
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "server.log", "w") as log:
+        env = {**os.environ, "MAILLAGE_ENV": "development", "MAILLAGE_INSTANCE_DIR": str(Path(tmp) / "instance"),
+               "MAILLAGE_LOG_LEVEL": "WARNING"}
+        if database_url:
+            env["MAILLAGE_DATABASE_URL"] = database_url
+        server = subprocess.Popen([sys.executable, "-c", "from app import main; main()", "serve", "--host", "127.0.0.1",
+                                   "--port", str(port), "--threads", str(threads)],
+                                  cwd=str(PROJECT_ROOT), env=env, stdout=subprocess.DEVNULL, stderr=log)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    with urllib.request.urlopen(f"{base}/healthz", timeout=2):
+                        break
+                except OSError:
+                    time.sleep(0.1)
+            else:
+                raise RuntimeError("le serveur n'a pas démarré")
+            queries = [c["q"] for c in _cases("lay_queries_public.yaml") + _cases("lay_queries_own.yaml")]
+            vignettes = [c["request"] for c in _cases("vignettes_public.yaml") + _cases("vignettes_own.yaml")]
+            results: list = []
+            lock = threading.Lock()
+            deadline = time.perf_counter() + seconds
+            workers = [threading.Thread(target=_client, args=(base, deadline, seed, queries, vignettes, results, lock))
+                       for seed in range(clients)]
+            started = time.perf_counter()
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join(seconds + 60)
+            elapsed = time.perf_counter() - started
+        finally:
+            server.terminate()
+            server.wait(30)
+            log_text = (Path(tmp) / "server.log").read_text(encoding="utf-8", errors="replace")
+            if os.environ.get("MAILLAGE_LOAD_LOG"):
+                Path(os.environ["MAILLAGE_LOAD_LOG"]).write_text(log_text, encoding="utf-8")
+    latencies = sorted(r[0] for r in results)
+    errors = [r[1] for r in results if r[1] >= 500 or r[1] == 0]
+    return {
+        "seconds": round(elapsed, 1), "clients": clients, "server_threads": threads,
+        "database": "postgresql" if database_url else "sqlite", "requests": len(results),
+        "throughput_rps": round(len(results) / elapsed, 1),
+        "median_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
+        "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))] * 1000, 1) if latencies else None,
+        "errors": len(errors), "statuses": sorted({r[1] for r in results}),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=8, help="threads of the waitress server")
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args(argv)
+    print(json.dumps(run(args.seconds, args.clients, args.database_url, args.threads)))
+
+
+if __name__ == "__main__":
+    main()
