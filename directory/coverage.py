@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from directory.gazetteer import distance_km
-from directory.models import Service, ServiceTypeLink, ServiceZone
+from directory.models import ServiceZone
 from directory.present import coordinates
 from directory.reference import ReferenceData
+from directory.storage import services_of_types
 
 # Beyond this distance a commune is "served" only on paper: the nearest site is far away.
 DISTANT_KM = 30.0
@@ -19,9 +20,7 @@ def coverage_by_commune(session: Session, reference: ReferenceData, type_code: s
     ``covered``, ``distant`` (served by a zone but the nearest site is over 30 km away) or
     ``not_covered`` (no service of that type includes it)."""
     gazetteer = reference.gazetteer
-    rows = list(session.exec(
-        select(Service).join(ServiceTypeLink, ServiceTypeLink.service_id == Service.id)
-        .where(ServiceTypeLink.type_code == type_code, Service.status != "closed")))
+    rows = [r for r in services_of_types(session, [type_code]) if r.status != "closed"]
     ids = [r.id for r in rows]
     keys_by_service: dict[str, set[str]] = {}
     if ids:

@@ -16,7 +16,7 @@ from sqlmodel import Session, SQLModel, create_engine, delete, select
 from directory.models import Service, ServiceTypeLink, ServiceZone, utcnow
 from directory.reference import ReferenceData
 from directory.schema import ServiceEntry
-from directory.zones import expand_zone, keys_for_commune
+from directory.zones import covered_communes, expand_zone, keys_for_commune
 
 
 def make_engine(url: str) -> Engine:
@@ -157,6 +157,11 @@ def services_of_types(session: Session, type_codes: Iterable[str],
     if departement:
         query = query.where(Service.site_commune.like(f"{departement}%"))
     return list(session.exec(query.distinct().order_by(Service.id)))
+
+
+def communes_served(session: Session, service_id: str, gazetteer) -> list[str]:
+    """INSEE codes of every commune a service serves (départements expanded)."""
+    return covered_communes(set(zone_keys_of(session, service_id)), gazetteer)
 
 
 def zone_keys_of(session: Session, service_id: str) -> list[str]:

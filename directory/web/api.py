@@ -6,14 +6,22 @@ from flask import Blueprint, jsonify, request
 
 from directory.finder import search_directory
 from directory.present import service_detail
-from directory.storage import get_service, zone_keys_of
+from directory.storage import communes_served, get_service
 from directory.web.params import parse_search_params
-from directory.zones import covered_communes
 from web.errors import error_response
 from web.params import int_param, text_param
 from web.state import current_state, db_session
 
 bp = Blueprint("directory_api", __name__, url_prefix="/api")
+
+
+def detail_response(session, row, status: int = 200):
+    """A service's full JSON, with its version as ``ETag`` (for If-Match on writes)."""
+    reference = current_state().reference
+    response = jsonify(service_detail(row, reference, communes_served(session, row.id, reference.gazetteer)))
+    response.status_code = status
+    response.headers["ETag"] = f'"{row.version}"'
+    return response
 
 
 @bp.get("/services/<service_id>")
@@ -23,12 +31,7 @@ def service_json(service_id: str):
     row = get_service(session, service_id)
     if row is None:
         return error_response(404, f"service « {service_id} » introuvable", "id")
-    reference = current_state().reference
-    covered = covered_communes(set(zone_keys_of(session, row.id)), reference.gazetteer)
-    response = jsonify(service_detail(row, reference, covered))
-    # The version, for optimistic locking of writes (If-Match).
-    response.headers["ETag"] = f'"{row.version}"'
-    return response
+    return detail_response(session, row)
 
 
 @bp.get("/services")

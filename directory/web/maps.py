@@ -8,9 +8,9 @@ from sqlmodel import Session, select
 from directory.coverage import coverage_by_commune
 from directory.finder import InvalidSearch, resolve_commune
 from directory.maps import DOMAIN_COLOURS, TileSettings, cartography_map
-from directory.models import Service, ServiceTypeLink
+from directory.models import Service
 from directory.present import coordinates
-from directory.storage import services_covering
+from directory.storage import services_covering, services_of_types
 from web.params import BadParameter, text_param
 from web.state import current_state, db_session
 
@@ -28,8 +28,7 @@ def _filtered_services(session: Session, type_code: str, problem: str, commune) 
         rows = services_covering(session, commune.insee, commune.departement,
                                  [type_code] if type_code else None)
     elif type_code:
-        rows = list(session.exec(select(Service).join(ServiceTypeLink, ServiceTypeLink.service_id == Service.id)
-                                 .where(ServiceTypeLink.type_code == type_code)))
+        rows = services_of_types(session, [type_code])
     else:
         rows = list(session.exec(select(Service)))
     rows = [r for r in rows if r.status != "closed"]

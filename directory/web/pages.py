@@ -9,10 +9,9 @@ from directory.diff import describe
 from directory.finder import InvalidSearch, search_directory
 from directory.maps import service_map
 from directory.present import service_detail
-from directory.storage import get_service, zone_keys_of
+from directory.storage import communes_served, get_service
 from directory.web.maps import tile_settings
 from directory.web.params import parse_search_params
-from directory.zones import covered_communes
 from web.params import BadParameter
 from web.state import current_state, db_session
 from workspace.editing import history
@@ -28,7 +27,7 @@ def service_sheet(service_id: str):
     if row is None:
         abort(404)
     reference = current_state().reference
-    covered = covered_communes(set(zone_keys_of(session, row.id)), reference.gazetteer)
+    covered = communes_served(session, row.id, reference.gazetteer)
     detail = service_detail(row, reference, covered)
     communes = [c for c in (reference.gazetteer.get(code) for code in covered) if c]
     departement_wide = any(t.startswith("departement:") for t in row.zone)

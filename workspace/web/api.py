@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from directory.present import service_detail
 from directory.schema import validate_entry
-from directory.storage import get_service, row_to_data, zone_keys_of
-from directory.zones import covered_communes
+from directory.storage import get_service, row_to_data
+from directory.web.api import detail_response
 from web.security import acting_user, coordinator_required
 from web.state import current_state, db_session
 from workspace.editing import EditError, StaleVersion, save_entry, set_closed
@@ -49,14 +48,8 @@ def _body() -> dict | None:
 
 def _detail(service_id: str, status: int = 200):
     session = db_session()
-    session.expire_all()
-    row = get_service(session, service_id)
-    reference = current_state().reference
-    covered = covered_communes(set(zone_keys_of(session, row.id)), reference.gazetteer)
-    response = jsonify(service_detail(row, reference, covered))
-    response.status_code = status
-    response.headers["ETag"] = f'"{row.version}"'
-    return response
+    session.expire_all()  # the save ran in its own session
+    return detail_response(session, get_service(session, service_id), status)
 
 
 def _save(data: dict, expected: int | None, action: str):
