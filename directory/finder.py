@@ -111,6 +111,8 @@ def search_directory(session: Session, index: SearchIndex, reference: ReferenceD
         text=params.q, boosts=boosts, types=params.types, domains=params.domains,
         problems=params.problems, statuses=params.statuses,
         coverage_keys=keys_for_commune(commune.insee, commune.departement) if commune else [],
+        # A commune's search reads its département's partition, not the whole country.
+        partitions=[commune.departement] if commune else None,
     )
     outcome = index.query(request)
     hits = outcome.hits

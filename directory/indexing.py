@@ -11,8 +11,7 @@ from sqlmodel import Session, select
 
 from directory.models import Service, ServiceZone
 from directory.reference import ReferenceData
-from directory.search import SearchDocument, SearchIndex
-from directory.storage import all_services
+from directory.search import NATIONAL, SearchDocument, SearchIndex
 
 log = logging.getLogger("maillage")
 
@@ -51,6 +50,20 @@ def _place_text(row: Service, zone_keys: list[str], reference: ReferenceData) ->
     return " ".join(dict.fromkeys(names))
 
 
+def departements_of(site_commune: str | None, zone_keys: list[str], reference: ReferenceData) -> tuple[str, ...]:
+    """The départements a service belongs to: those of its zone and of its site."""
+    gazetteer = reference.gazetteer
+    found = set()
+    for key in zone_keys:
+        if key.startswith("d:"):
+            found.add(key[2:])
+        elif key.startswith("c:") and (commune := gazetteer.get(key[2:])):
+            found.add(commune.departement)
+    if site_commune and (site := gazetteer.get(site_commune)):
+        found.add(site.departement)
+    return tuple(sorted(found))
+
+
 def document_for(row: Service, zone_keys: list[str], reference: ReferenceData) -> SearchDocument:
     """The search document of a stored service."""
     taxonomy = reference.taxonomy
@@ -74,6 +87,7 @@ def document_for(row: Service, zone_keys: list[str], reference: ReferenceData) -
         types=tuple(row.types), problems=tuple(row.problems), domain=row.domain,
         status=row.status, zones=tuple(zone_keys),
         payload={"name": row.name, "closed": row.status == "closed", "hours": hours},
+        partitions=departements_of(row.site_commune, zone_keys, reference),
     )
 
 
@@ -85,12 +99,30 @@ def zone_keys_by_service(session: Session) -> dict[str, list[str]]:
     return keys
 
 
+def _partition_groups(session: Session, reference: ReferenceData, keys: dict[str, list[str]]):
+    """``(partition, documents)`` pairs, one département at a time (bounded memory)."""
+    members: dict[str, list[str]] = {}
+    sites = {service_id: site for service_id, site in session.exec(select(Service.id, Service.site_commune))}
+    for service_id, site in sites.items():
+        for partition in departements_of(site, keys.get(service_id, []), reference) or (NATIONAL,):
+            members.setdefault(partition, []).append(service_id)
+    for partition in sorted(members):
+        ids = members[partition]
+        rows = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows += session.exec(select(Service).where(Service.id.in_(chunk)))
+        rows.sort(key=lambda r: r.id)
+        yield partition, (document_for(row, sorted(keys.get(row.id, [])), reference) for row in rows)
+        for row in rows:  # written: no need to keep them in the session
+            session.expunge(row)
+
+
 def rebuild_index(session: Session, index: SearchIndex, reference: ReferenceData) -> int:
-    """Rebuild the whole index from the database."""
+    """Rebuild the whole index from the database, one département partition at a time."""
     keys = zone_keys_by_service(session)
-    documents = (document_for(row, sorted(keys.get(row.id, [])), reference)
-                 for row in all_services(session))
-    return index.rebuild(documents, data_fingerprint(session, reference))
+    fingerprint = data_fingerprint(session, reference)
+    return index.rebuild(_partition_groups(session, reference, keys), fingerprint)
 
 
 def ensure_index(session: Session, index: SearchIndex, reference: ReferenceData) -> bool:

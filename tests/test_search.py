@@ -1,6 +1,7 @@
 """Directory search: lay queries, filters, facets, commune ranking, robustness, index life."""
 
 import datetime as dt
+import gc
 import threading
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session
 
 from directory.finder import PARIS, SearchParams, search_directory
-from directory.search import SearchIndex
+from directory.search.partition import Partition
 from tests.conftest import parse_html
 from tests.factories import make_entry, make_yaml
 
@@ -211,24 +212,26 @@ def test_stale_or_corrupted_index_is_rebuilt(app_config, tmp_path):
 
     config = {**app_config, "INDEX_IN_MEMORY": False, "INDEX_DIR": str(tmp_path / "idx")}
     create_app(config).extensions["maillage"].engine.dispose()
-    for file in (tmp_path / "idx").iterdir():
-        if file.suffix in (".toc", ".seg"):
-            file.write_bytes(b"garbage")
+    damaged = [f for f in (tmp_path / "idx").rglob("*") if f.suffix in (".toc", ".seg")]
+    assert damaged, "the index files were not found: the test would prove nothing"
+    for file in damaged:
+        file.write_bytes(b"garbage")
     rebuilt = create_app(config)
     state = rebuilt.extensions["maillage"]
     with Session(state.engine) as session:
         body = search_directory(session, state.search, state.reference, SearchParams(q="csapa"))
     assert body["results"][0]["id"] == "montjoie-csapa"
     state.engine.dispose()
+    gc.collect()  # the files whoosh leaked are closed while this test ignores the warning
 
 
 def test_writer_waits_for_the_lock_instead_of_failing():
-    index = SearchIndex.open(None)
-    holder = index._ix.writer()
+    partition = Partition.in_memory()
+    holder = partition._ix.writer()
     done = threading.Event()
 
     def update():
-        index.add_or_update([])
+        partition.apply([], ["ccas-test"])
         done.set()
 
     worker = threading.Thread(target=update)

@@ -1,0 +1,19 @@
+"""Full-text search of the directory, behind a small adapter (the only package importing whoosh).
+
+- ``SearchIndex.open(path | None)``: a file index in the instance folder, or in memory,
+  partitioned by département (``directory.search.index``).
+- ``index.rebuild(groups, fingerprint)``, ``index.add_or_update(docs)``, ``index.remove(id)``.
+- ``index.query(SearchRequest)`` → ``SearchOutcome``: hits with scores, facets, totals.
+
+French analysis: words split on apostrophes and punctuation, lower-cased, French stop
+words removed, accents folded *before* stemming (so ``impayés``, ``impayes`` and
+``impayé`` share a stem). The user's text is never parsed as query syntax: it is turned
+into terms here, so quotes, ``AND``, ``*``, ``field:value``… are plain words.
+"""
+
+from directory.search.analysis import ANALYSIS_VERSION, french_analyzer
+from directory.search.index import NATIONAL, SearchIndex, partitions_of
+from directory.search.records import Boost, SearchDocument, SearchHit, SearchOutcome, SearchRequest
+
+__all__ = ["ANALYSIS_VERSION", "NATIONAL", "Boost", "SearchDocument", "SearchHit", "SearchIndex",
+           "SearchOutcome", "SearchRequest", "french_analyzer", "partitions_of"]

@@ -1,0 +1,277 @@
+"""The directory's search index: one partition per département, one fingerprint.
+
+Layout on disk: ``<index dir>/fingerprint.txt`` and one whoosh index per département in
+``<index dir>/dep-<code>/``. A service is indexed in the partition of each département of
+its zone and site (a service of two départements is in both). A search for a commune
+reads the partition of its département; a search without a commune reads them all.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from whoosh import query as Q
+
+from directory.search.analysis import ANALYSIS_VERSION, MAX_TERMS, TEXT_FIELDS, french_analyzer
+from directory.search.partition import Partition, PartitionHit, PartitionUnreadable
+from directory.search.records import SearchDocument, SearchHit, SearchOutcome, SearchRequest
+
+log = logging.getLogger("maillage")
+
+NATIONAL = "national"
+_PARTITION_DIR = re.compile(r"^dep-([0-9A-Za-z]{1,12})$")
+# In-memory indexes built from the same data are shared between applications of one
+# process: whoosh files are immutable once written, so copying the file table gives an
+# independent index (the test suite starts fast).
+_MEMORY_SNAPSHOTS: dict[str, dict[str, dict[str, bytes]]] = {}
+
+
+def partitions_of(document: SearchDocument) -> tuple[str, ...]:
+    """The partitions a document belongs to."""
+    return document.partitions or (NATIONAL,)
+
+
+class SearchIndex:
+    """Partitioned whoosh index of services (in the instance folder, or in memory)."""
+
+    def __init__(self, path: Path | None):
+        self._path = path
+        self._partitions: dict[str, Partition] = {}
+        self._lock = threading.RLock()
+        self._memory_fingerprint = ""
+
+    @classmethod
+    def open(cls, path: Path | None) -> SearchIndex:
+        """Open (creating if needed) the index at ``path``; ``None`` keeps it in memory.
+
+        A partition that cannot be read makes the whole index stale: it is rebuilt by
+        ``directory.indexing.ensure_index`` at start, never a failure.
+        """
+        index = cls(path)
+        if path is None:
+            return index
+        path.mkdir(parents=True, exist_ok=True)
+        for key in index._partition_keys_on_disk():
+            try:
+                index._partitions[key] = Partition.open_dir(index._dir(key))
+            except PartitionUnreadable as error:
+                log.warning("Index de recherche illisible (%s, %s) : reconstruction", key, str(error))
+                index._partitions[key] = Partition.recreate_dir(index._dir(key))
+                index._write_fingerprint("")
+        return index
+
+    # -- layout ----------------------------------------------------------------------
+    def _dir(self, key: str) -> Path:
+        assert self._path is not None
+        return self._path / f"dep-{key}"
+
+    def _partition_keys_on_disk(self) -> list[str]:
+        if self._path is None or not self._path.exists():
+            return []
+        return sorted(m.group(1) for m in map(_PARTITION_DIR.match, os.listdir(self._path)) if m)
+
+    def _partition(self, key: str, create: bool) -> Partition | None:
+        """The partition ``key``; opened when another process created it since."""
+        with self._lock:
+            partition = self._partitions.get(key)
+            if partition is not None:
+                return partition
+            if self._path is None:
+                partition = Partition.in_memory() if create else None
+            elif create or self._dir(key).exists():
+                partition = Partition.open_dir(self._dir(key))
+            if partition is not None:
+                self._partitions[key] = partition
+            return partition
+
+    def _known_keys(self) -> list[str]:
+        with self._lock:
+            return sorted(set(self._partitions) | set(self._partition_keys_on_disk()))
+
+    # -- fingerprint -----------------------------------------------------------------
+    @property
+    def fingerprint(self) -> str:
+        """Fingerprint of the data the index was built from ('' when never built)."""
+        if self._path is None:
+            return self._memory_fingerprint
+        file = self._path / "fingerprint.txt"
+        return file.read_text(encoding="utf-8").strip() if file.exists() else ""
+
+    def _write_fingerprint(self, value: str) -> None:
+        if self._path is None:
+            self._memory_fingerprint = value
+            return
+        file = self._path / "fingerprint.txt"
+        partial = file.with_suffix(".partial")
+        partial.write_text(value, encoding="utf-8")
+        partial.replace(file)
+
+    def is_current(self, fingerprint: str) -> bool:
+        """True when the index was built from data with this fingerprint."""
+        return self.fingerprint == f"{ANALYSIS_VERSION}:{fingerprint}"
+
+    # -- writing ---------------------------------------------------------------------
+    def rebuild(self, groups: Iterable[tuple[str, Iterable[SearchDocument]]], fingerprint: str) -> int:
+        """Replace the whole index with these documents, given partition by partition
+        (``(key, documents)``, each key once); return how many documents were written."""
+        with self._lock:
+            # Until every partition is written, the index is not current for any data.
+            self._write_fingerprint("")
+            written: dict[str, Partition] = {}
+            count = 0
+            for key, documents in groups:
+                if self._path is None:
+                    partition = Partition.in_memory()
+                else:
+                    partition = self._partitions.get(key) or Partition.recreate_dir(self._dir(key))
+                count += partition.replace_all(documents)
+                written[key] = partition
+            self._drop_partitions_except(set(written))
+            self._partitions = written
+            self._write_fingerprint(f"{ANALYSIS_VERSION}:{fingerprint}")
+            if self._path is None:
+                _MEMORY_SNAPSHOTS[fingerprint] = {k: p.snapshot() for k, p in written.items()}
+        return count
+
+    def _drop_partitions_except(self, keep: set[str]) -> None:
+        if self._path is None:
+            return
+        for key in self._partition_keys_on_disk():
+            if key not in keep:
+                shutil.rmtree(self._dir(key), ignore_errors=True)
+        # Files of the single-index layout used before partitions.
+        for file in self._path.iterdir():
+            if file.is_file() and file.suffix in (".toc", ".seg", ".lock") :
+                file.unlink(missing_ok=True)
+
+    def restore_snapshot(self, fingerprint: str) -> bool:
+        """For an in-memory index, reuse an index already built from the same data."""
+        files = _MEMORY_SNAPSHOTS.get(fingerprint)
+        if self._path is not None or files is None:
+            return False
+        with self._lock:
+            self._partitions = {key: Partition.in_memory(f) for key, f in files.items()}
+            self._write_fingerprint(f"{ANALYSIS_VERSION}:{fingerprint}")
+        return True
+
+    def add_or_update(self, documents: Iterable[SearchDocument], fingerprint: str | None = None) -> None:
+        """Index new or changed services, in their partitions only (readers see them on
+        their next query)."""
+        self._change(list(documents), set(), fingerprint)
+
+    def remove(self, service_id: str, fingerprint: str | None = None) -> None:
+        """Remove a service from the index."""
+        self._change([], {service_id}, fingerprint)
+
+    def _change(self, documents: list[SearchDocument], removed: set[str], fingerprint: str | None) -> None:
+        wanted: dict[str, list[SearchDocument]] = {}
+        for document in documents:
+            for key in partitions_of(document):
+                wanted.setdefault(key, []).append(document)
+        ids = {d.id for d in documents} | removed
+        with self._lock:
+            for key in sorted(set(self._known_keys()) | set(wanted)):
+                partition = self._partition(key, create=key in wanted)
+                if partition is None:
+                    continue
+                updates = wanted.get(key, [])
+                # A service whose zone left this département is deleted from its partition.
+                stale = partition.ids_present(ids - {d.id for d in updates}) if ids else set()
+                if updates or stale:
+                    partition.apply(updates, stale)
+            if fingerprint is not None:
+                self._write_fingerprint(f"{ANALYSIS_VERSION}:{fingerprint}")
+
+    def doc_count(self) -> int:
+        """Indexed documents (a service of two départements counts in both)."""
+        return sum(p.doc_count() for p in (self._partition(k, False) for k in self._known_keys()) if p)
+
+    def partition_keys(self) -> list[str]:
+        """The partitions that exist (département codes)."""
+        return self._known_keys()
+
+    # -- queries ---------------------------------------------------------------------
+    def analyse(self, text: str) -> list[str]:
+        """Index terms of a text (what the user's words become)."""
+        terms: list[str] = []
+        for token in _ANALYZER(text):
+            if token.text not in terms:
+                terms.append(token.text)
+        return terms[:MAX_TERMS]
+
+    def query(self, request: SearchRequest) -> SearchOutcome:
+        """Run a search; every hit in rank order (covering services first)."""
+        terms = self.analyse(request.text) if request.text else []
+        partitions = self._partitions_for(request.partitions)
+        outcome = _run(partitions, request, terms, fuzzy=False)
+        if terms and len(outcome.hits) < 3:
+            fuzzy = _run(partitions, request, terms, fuzzy=True)
+            if len(fuzzy.hits) > len(outcome.hits):
+                fuzzy.fuzzy = True
+                outcome = fuzzy
+        return outcome
+
+    def _partitions_for(self, wanted: list[str] | None) -> list[Partition]:
+        if wanted is not None:
+            found = [p for p in (self._partition(k, create=False) for k in wanted) if p is not None]
+            if found:
+                return found
+            # A commune outside every partition (another département than the directory's):
+            # its search reads everything, so that it still finds the nearest services.
+        return [p for p in (self._partition(k, create=False) for k in self._known_keys()) if p is not None]
+
+
+_ANALYZER = french_analyzer()
+
+
+def _text_query(terms: list[str], fuzzy: bool) -> Q.Query | None:
+    parts = []
+    for term in terms:
+        alternatives = [Q.Term(f, term) for f in TEXT_FIELDS]
+        if fuzzy and len(term) >= 5 and not term.isdigit():
+            distance = 1 if len(term) < 8 else 2
+            alternatives += [Q.FuzzyTerm(f, term, maxdist=distance, prefixlength=1)
+                             for f in ("name", "type_text", "problem_text", "description")]
+        parts.append(Q.Or(alternatives))
+    return Q.Or(parts) if parts else None
+
+
+def _filter(request: SearchRequest) -> Q.Query | None:
+    clauses = []
+    for field_name, values in (("types", request.types), ("domain", request.domains),
+                               ("problems", request.problems), ("status", request.statuses)):
+        if values:
+            clauses.append(Q.Or([Q.Term(field_name, v) for v in values]))
+    return Q.And(clauses) if clauses else None
+
+
+def _run(partitions: list[Partition], request: SearchRequest, terms: list[str], fuzzy: bool) -> SearchOutcome:
+    text_query = _text_query(terms, fuzzy)
+    boosts = [Q.Term(b.field, b.value, boost=b.weight) for b in request.boosts]
+    if text_query is None and not boosts:
+        main: Q.Query = Q.Every()
+    else:
+        main = Q.Or([q for q in [text_query, *boosts] if q is not None])
+    filter_query = _filter(request)
+    best: dict[str, PartitionHit] = {}
+    for partition in partitions:
+        for hit in partition.search(main, filter_query, request.coverage_keys):
+            # A service of two départements is in two partitions: keep its best score.
+            seen = best.get(hit.meta.id)
+            if seen is None or hit.score > seen.score:
+                best[hit.meta.id] = hit
+    type_facets: Counter = Counter()
+    domain_facets: Counter = Counter()
+    for hit in best.values():
+        type_facets.update(hit.meta.types)
+        domain_facets[hit.meta.domain] += 1
+    ordered = sorted(best.values(), key=lambda h: (h.covers is False, h.meta.closed, -h.score, h.meta.name))
+    hits = [SearchHit(h.meta.id, h.score, h.covers, h.meta.payload) for h in ordered]
+    return SearchOutcome(hits, dict(type_facets), dict(domain_facets))

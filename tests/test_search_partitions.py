@@ -1,0 +1,107 @@
+"""The search index is partitioned by département: a commune's search reads its own
+département, a service is in the partition of each département it serves, edits move it."""
+
+import pytest
+from sqlmodel import Session
+
+from directory.finder import SearchParams, search_directory
+from directory.indexing import departements_of
+from tests.factories import make_entry, make_yaml
+
+MAYENNE_LAVAL = "53130"
+
+
+def _load(runner, tmp_path, *entries):
+    file = tmp_path / "lot.yaml"
+    file.write_text(make_yaml(*entries), encoding="utf-8")
+    result = runner.invoke(args=["load", str(file)])
+    assert result.exit_code == 0, result.output
+
+
+def _ids(app, **params):
+    state = app.extensions["maillage"]
+    with Session(state.engine) as session:
+        body = search_directory(session, state.search, state.reference, SearchParams(limit=200, **params))
+    return [r["id"] for r in body["results"]], body
+
+
+@pytest.mark.parametrize(("site", "zone", "expected"), [
+    ("72181", ["72181"], ("72",)),
+    ("72181", ["departement:53"], ("53", "72")),
+    (None, ["53130", "departement:72"], ("53", "72")),
+    (None, ["epci:247200132"], ("72",)),
+])
+def test_a_service_belongs_to_the_departements_of_its_zone_and_site(app, site, zone, expected):
+    from directory.zones import expand_token
+
+    reference = app.extensions["maillage"].reference
+    keys = sorted(set().union(*(expand_token(z, reference.gazetteer, reference.zones) for z in zone)))
+    assert departements_of(site, keys, reference) == expected
+
+
+def test_a_commune_search_reads_only_its_departement(app, runner, tmp_path):
+    _load(runner, tmp_path,
+          make_entry(id="ccas-laval", name="Guichet Zéphyrin Laval", site__commune=MAYENNE_LAVAL,
+                     zone=[MAYENNE_LAVAL]),
+          make_entry(id="ccas-mans", name="Guichet Zéphyrin Le Mans", site__commune="72181", zone=["72181"]))
+    assert _ids(app, q="zéphyrin", commune="72181")[0] == ["ccas-mans"]
+    assert _ids(app, q="zéphyrin", commune=MAYENNE_LAVAL)[0] == ["ccas-laval"]
+    assert sorted(_ids(app, q="zéphyrin")[0]) == ["ccas-laval", "ccas-mans"]
+    assert {"53", "72"} <= set(app.extensions["maillage"].search.partition_keys())
+
+
+def test_a_service_of_two_departements_is_found_from_both_and_counted_once(app, runner, tmp_path):
+    _load(runner, tmp_path, make_entry(id="equipe-deux-deps", name="Équipe Zéphyrin",
+                                       site__commune="72181", zone=["departement:72", "departement:53"]))
+    for commune in ("72181", MAYENNE_LAVAL):
+        ids, body = _ids(app, q="zéphyrin", commune=commune)
+        assert ids == ["equipe-deux-deps"] and body["results"][0]["covers_commune"] is True
+    ids, body = _ids(app, q="zéphyrin")
+    assert ids == ["equipe-deux-deps"] and body["total"] == 1
+    assert body["facets"]["types"] == {"ccas": 1}
+
+
+def test_an_edit_moves_a_service_to_its_new_departement(app, runner, tmp_path):
+    entry = make_entry(id="ccas-mobile", name="Guichet Zéphyrin", site__commune="72181", zone=["72181"])
+    _load(runner, tmp_path, entry)
+    assert _ids(app, q="zéphyrin", commune="72181")[0] == ["ccas-mobile"]
+    _load(runner, tmp_path, {**entry, "site": {"commune": MAYENNE_LAVAL}, "zone": [MAYENNE_LAVAL]})
+    assert _ids(app, q="zéphyrin", commune="72181")[0] == []
+    assert _ids(app, q="zéphyrin", commune=MAYENNE_LAVAL)[0] == ["ccas-mobile"]
+    assert _ids(app, q="zéphyrin")[1]["total"] == 1
+
+
+def test_a_commune_outside_every_partition_still_finds_services(app):
+    # Brest (29019): no service of the bundled directory serves the Finistère.
+    ids, body = _ids(app, q="csapa", commune="29019")
+    assert "montjoie-csapa" in ids
+    assert all(r["covers_commune"] is False for r in body["results"])
+
+
+def test_file_index_has_one_folder_per_departement(app_config, tmp_path):
+    from app import create_app
+
+    config = {**app_config, "INDEX_IN_MEMORY": False, "INDEX_DIR": str(tmp_path / "idx")}
+    # A file left by the single-index layout of earlier versions.
+    (tmp_path / "idx").mkdir()
+    (tmp_path / "idx" / "_services_1.toc").write_bytes(b"old layout")
+    application = create_app(config)
+    folders = sorted(p.name for p in (tmp_path / "idx").iterdir() if p.is_dir())
+    assert "dep-72" in folders and all(f.startswith("dep-") for f in folders)
+    assert not (tmp_path / "idx" / "_services_1.toc").exists()
+    application.extensions["maillage"].engine.dispose()
+
+
+def test_a_new_partition_written_by_another_process_is_read(app_config, tmp_path):
+    """Two server processes share the file index: one's edit is seen by the other."""
+    from app import create_app
+
+    config = {**app_config, "INDEX_IN_MEMORY": False, "INDEX_DIR": str(tmp_path / "idx")}
+    writer_app, reader_app = create_app(config), create_app(config)
+    file = tmp_path / "lot.yaml"
+    file.write_text(make_yaml(make_entry(id="ccas-laval", name="Guichet Zéphyrin", site__commune=MAYENNE_LAVAL,
+                                         zone=[MAYENNE_LAVAL])), encoding="utf-8")
+    assert writer_app.test_cli_runner().invoke(args=["load", str(file)]).exit_code == 0
+    assert _ids(reader_app, q="zéphyrin", commune=MAYENNE_LAVAL)[0] == ["ccas-laval"]
+    for application in (writer_app, reader_app):
+        application.extensions["maillage"].engine.dispose()
