@@ -6,9 +6,19 @@ from bench.run import run as bench
 
 def test_benchmark_runs_on_the_bundled_directory():
     report = bench(0, rounds=1)
-    assert report["services"] >= 55
+    assert report["services"] >= 55 and report["index_partitions"] >= 1
     assert report["search"]["count"] > 40 and report["orientation"]["count"] > 80
     assert report["search"]["p95_ms"] >= report["search"]["median_ms"] > 0
+    assert report["search_fts5"]["count"] == report["search"]["count"]
+    assert report["search_without_commune"]["count"] > 40
+    # Start measured in fresh processes: a new instance is seeded and indexed.
+    assert report["first_start_s"] > 0 and report["start_services_indexed"] >= report["services"]
+    assert 0 < report["query_process_peak_mb"] < 2048
+
+
+def test_synthetic_directory_spreads_over_departements():
+    report = bench(200, rounds=1, start=False)
+    assert report["services"] == 200 and report["index_partitions"] > 50
 
 
 def test_load_test_gets_no_server_error():

@@ -1,0 +1,56 @@
+"""The reference for a compiled engine: SQLite FTS5 over the same documents and queries.
+
+``unicode61 remove_diacritics 2`` tokenizer; French stems computed in Python with the
+same stemmer as the lay vocabulary; zones as an FTS column (``c_72181``, ``d_72``) so the
+commune filter is part of the match. A plain BM25 match: no lay-word expansion, no facets.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from directory.indexing import document_for, zone_keys_by_service
+from directory.models import Service
+from directory.reference import ReferenceData
+from directory.vocabulary import stem, tokenize
+
+
+def fts_terms(text: str) -> list[str]:
+    """French stems of a text, as FTS5 terms."""
+    return [stem(t).split("|")[0] for t in tokenize(text) if len(t) > 1]
+
+
+def build_fts(session: Session, reference: ReferenceData, path: Path, batch: int = 2000) -> None:
+    """Write the FTS5 baseline database at ``path``."""
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, body, zones, "
+                       "tokenize='unicode61 remove_diacritics 2')")
+    keys = zone_keys_by_service(session)
+    rows = []
+    for row in session.exec(select(Service).order_by(Service.id)):
+        document = document_for(row, sorted(keys.get(row.id, [])), reference)
+        text = " ".join([document.name, document.type_text, document.operator, document.problem_text,
+                         document.description, document.place_text])
+        zones = " ".join(k.replace(":", "_") for k in document.zones)
+        rows.append((row.id, " ".join(fts_terms(text)), zones))
+        if len(rows) >= batch:
+            connection.executemany("INSERT INTO docs VALUES (?, ?, ?)", rows)
+            rows = []
+    connection.executemany("INSERT INTO docs VALUES (?, ?, ?)", rows)
+    connection.commit()
+    connection.close()
+
+
+def fts_query(connection: sqlite3.Connection, text: str, zone_keys: list[str]) -> list[str]:
+    """The ten best ids for a text in a commune (BM25)."""
+    terms = [t for t in fts_terms(text) if t.isalnum()]
+    if not terms:
+        return []
+    match = "body:(" + " OR ".join(terms) + ")"
+    if zone_keys:
+        match += " AND zones:(" + " OR ".join(k.replace(":", "_") for k in zone_keys) + ")"
+    cursor = connection.execute("SELECT id FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT 10", (match,))
+    return [r[0] for r in cursor]

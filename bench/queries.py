@@ -1,0 +1,131 @@
+"""Query phase of the benchmark, run in its own process over a built directory.
+
+``python -m bench.queries DIR`` opens ``DIR/bench.db``, the search index ``DIR/index`` and
+the FTS5 baseline ``DIR/fts.db``, runs the same query set through Maillage's search and
+through FTS5 (side by side, query by query), the vignettes through the orientation engine,
+renders the ``/carte`` map, and prints JSON with medians, p95 and this process's peak
+memory: what a server holding this directory needs, without the loader's memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sqlite3
+import statistics
+import time
+from pathlib import Path
+
+import yaml
+from sqlmodel import Session, select
+
+from bench.fts import fts_query
+from directory.finder import SearchParams, search_directory
+from directory.models import Service
+from directory.paths import DATA_DIR, PROJECT_ROOT
+from directory.reference import load_reference
+from directory.search import SearchIndex
+from directory.storage import all_services, make_engine
+from recommender.engine import Engine
+from recommender.request import parse_request
+from recommender.rules import load_rules
+from recommender.territory import ServiceFinder
+
+CASES = PROJECT_ROOT / "tests" / "cases"
+
+
+def percentiles(samples: list[float]) -> dict:
+    """Median and p95 in milliseconds."""
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return {"median_ms": round(statistics.median(ordered) * 1000, 2), "p95_ms": round(p95 * 1000, 2),
+            "count": len(ordered)}
+
+
+def _cases(*names: str) -> list:
+    cases = []
+    for name in names:
+        cases += yaml.safe_load((CASES / name).read_text(encoding="utf-8"))
+    return cases
+
+
+def _timed(function, *args) -> float:
+    started = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - started
+
+
+def _carte_size(session: Session, reference) -> dict:
+    """Size of the /carte map for every service (what the page inlines), and render time."""
+    from directory.maps import DOMAIN_COLOURS, TileSettings, cartography_map
+    from directory.present import coordinates
+
+    layers: dict[str, list[list]] = {}
+    for row in all_services(session):
+        place = coordinates(row, reference)
+        if place:
+            layers.setdefault(row.domain, []).append(
+                [round(place[0], 5), round(place[1], 5), row.id, row.name, DOMAIN_COLOURS.get(row.domain, ""),
+                 reference.taxonomy.type_label(row.types[0])])
+    started = time.perf_counter()
+    parts = cartography_map(layers, {}, None, TileSettings("", ""))
+    elapsed = time.perf_counter() - started
+    size = len(parts.header) + len(parts.html) + len(parts.script)
+    return {"carte_map_kb": round(size / 1024, 1), "carte_render_s": round(elapsed, 2)}
+
+
+def run_queries(directory: Path, rounds: int = 3, seed: int = 72, carte: bool = True) -> dict:
+    """Every query-side measure over the directory built in ``directory``."""
+    reference = load_reference(DATA_DIR)
+    rules = load_rules(str(DATA_DIR / "rules.yaml"), reference.taxonomy)
+    engine = make_engine(f"sqlite:///{directory / 'bench.db'}")
+    index = SearchIndex.open(directory / "index")
+    fts = sqlite3.connect(directory / "fts.db")
+    report: dict = {}
+    with Session(engine) as session:
+        rng = random.Random(seed)
+        sites = sorted({c for c in session.exec(select(Service.site_commune).distinct()) if c})
+        queries = [(case["q"], rng.choice(sites)) for case in
+                   _cases("lay_queries_public.yaml", "lay_queries_own.yaml")]
+        ours, baseline, national = [], [], []
+        for _ in range(rounds):
+            for text, commune in queries:
+                departement = reference.gazetteer.get(commune).departement
+                ours.append(_timed(search_directory, session, index, reference,
+                                   SearchParams(q=text, commune=commune, limit=10)))
+                baseline.append(_timed(fts_query, fts, text, [f"c:{commune}", f"d:{departement}"]))
+        for text, _commune in queries:  # once: a search without commune reads every partition
+            national.append(_timed(search_directory, session, index, reference, SearchParams(q=text, limit=10)))
+        report["search"] = percentiles(ours)
+        report["search_fts5"] = percentiles(baseline)
+        report["search_ratio_p95"] = round(report["search"]["p95_ms"] / max(report["search_fts5"]["p95_ms"], 0.01), 1)
+        report["search_ratio_median"] = round(
+            report["search"]["median_ms"] / max(report["search_fts5"]["median_ms"], 0.01), 1)
+        report["search_without_commune"] = percentiles(national)
+        orientation = Engine(reference, rules, ServiceFinder(session, reference))
+        vignettes = [c["request"] for c in _cases("vignettes_public.yaml", "vignettes_own.yaml")]
+        times = [_timed(orientation.orient, parse_request(body, reference))
+                 for _ in range(rounds) for body in vignettes]
+        report["orientation"] = percentiles(times)
+        report["query_process_peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        if carte:
+            report.update(_carte_size(session, reference))
+    fts.close()
+    engine.dispose()
+    return report
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point (used by ``bench.run`` in a child process)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("directory", type=Path)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=72)
+    args = parser.parse_args(argv)
+    print(json.dumps(run_queries(args.directory, args.rounds, args.seed)))
+
+
+if __name__ == "__main__":
+    main()
