@@ -3,7 +3,8 @@
 ``python -m bench.load --seconds 60 --clients 16`` starts ``maillage serve`` on a free
 127.0.0.1 port with a fresh instance (SQLite by default, or ``--database-url``), waits for
 ``/healthz``, then runs the clients for the given time: a mix of searches (lay queries,
-random Sarthe commune), orientations (the vignettes) and service sheets. It stops by itself
+random Sarthe commune), orientations (the vignettes, through the API and as printable
+sheets) and service sheets. The server runs with ``--workers`` processes. It stops by itself
 and prints throughput, latency percentiles and errors as JSON. Only 127.0.0.1 is contacted.
 """
 
@@ -45,14 +46,22 @@ def _cases(name: str) -> list:
 
 
 def _request(base: str, rng: random.Random, queries: list[str], vignettes: list[dict]) -> urllib.request.Request:
+    """One request of the mix: 45 % searches, 25 % orientations (API), 15 % printable
+    orientation sheets, 15 % service sheets."""
     roll = rng.random()
-    if roll < 0.5:
+    if roll < 0.45:
         params = urllib.parse.urlencode({"q": rng.choice(queries), "commune": rng.choice(COMMUNES)})
         return urllib.request.Request(f"{base}/api/services?{params}")
-    if roll < 0.8:
+    if roll < 0.70:
         body = json.dumps(rng.choice(vignettes)).encode()
         return urllib.request.Request(f"{base}/api/orientations", data=body,
                                       headers={"Content-Type": "application/json"})
+    if roll < 0.85:
+        # Codes only, as a bookmarked sheet (a description is never put in an address).
+        vignette = rng.choice([v for v in vignettes if v.get("problems")])
+        params = urllib.parse.urlencode({"commune": vignette["commune"], "problems": vignette["problems"]},
+                                        doseq=True)
+        return urllib.request.Request(f"{base}/orientation/fiche?{params}")
     return urllib.request.Request(f"{base}/services/{rng.choice(SHEETS)}")
 
 
@@ -75,7 +84,8 @@ def _client(base: str, deadline: float, seed: int, queries, vignettes, results: 
         results.extend(local)
 
 
-def run(seconds: float, clients: int, database_url: str | None = None, threads: int = 8) -> dict:
+def run(seconds: float, clients: int, database_url: str | None = None, threads: int = 8,
+        workers: int = 2) -> dict:
     """Start the server, load it for ``seconds`` with ``clients`` threads, stop it."""
     port = _free_port()
     with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "server.log", "w") as log:
@@ -84,7 +94,8 @@ def run(seconds: float, clients: int, database_url: str | None = None, threads: 
         if database_url:
             env["MAILLAGE_DATABASE_URL"] = database_url
         server = subprocess.Popen([sys.executable, "-c", "from app import main; main()", "serve", "--host", "127.0.0.1",
-                                   "--port", str(port), "--threads", str(threads)],
+                                   "--port", str(port), "--threads", str(threads),
+                                   "--workers", str(workers)],
                                   cwd=str(PROJECT_ROOT), env=env, stdout=subprocess.DEVNULL, stderr=log)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -101,13 +112,14 @@ def run(seconds: float, clients: int, database_url: str | None = None, threads: 
             results: list = []
             lock = threading.Lock()
             deadline = time.perf_counter() + seconds
-            workers = [threading.Thread(target=_client, args=(base, deadline, seed, queries, vignettes, results, lock))
-                       for seed in range(clients)]
+            client_threads = [threading.Thread(target=_client,
+                                               args=(base, deadline, seed, queries, vignettes, results, lock))
+                              for seed in range(clients)]
             started = time.perf_counter()
-            for worker in workers:
-                worker.start()
-            for worker in workers:
-                worker.join(seconds + 60)
+            for client in client_threads:
+                client.start()
+            for client in client_threads:
+                client.join(seconds + 60)
             elapsed = time.perf_counter() - started
         finally:
             server.terminate()
@@ -118,7 +130,7 @@ def run(seconds: float, clients: int, database_url: str | None = None, threads: 
     latencies = sorted(r[0] for r in results)
     errors = [r[1] for r in results if r[1] >= 500 or r[1] == 0]
     return {
-        "seconds": round(elapsed, 1), "clients": clients, "server_threads": threads,
+        "seconds": round(elapsed, 1), "clients": clients, "server_workers": workers, "server_threads": threads,
         "database": "postgresql" if database_url else "sqlite", "requests": len(results),
         "throughput_rps": round(len(results) / elapsed, 1),
         "median_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
@@ -132,10 +144,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=8, help="threads of the waitress server")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per server worker")
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.seconds, args.clients, args.database_url, args.threads)))
+    print(json.dumps(run(args.seconds, args.clients, args.database_url, args.threads, args.workers)))
 
 
 if __name__ == "__main__":

@@ -22,8 +22,8 @@ import snowballstemmer
 from directory.taxonomy import Taxonomy
 from directory.text import fold
 
-# Snowball stemmers keep state while stemming: one per thread (waitress serves requests
-# from several threads at once).
+# Snowball stemmers keep state while stemming: one per thread (each server worker serves
+# requests from several threads at once).
 _LOCAL = threading.local()
 
 

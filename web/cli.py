@@ -27,16 +27,21 @@ def _print_issues(issues) -> None:
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port d'écoute.")
-@click.option("--threads", default=8, show_default=True, type=int, help="Fils de traitement.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port d'écoute.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Processus de traitement (un par cœur est un bon départ).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="Fils de traitement par processus.")
 @with_appcontext
-def serve_command(host: str, port: int, threads: int) -> None:
-    """Lancer l'application avec le serveur de production (waitress)."""
-    from waitress import serve
+def serve_command(host: str, port: int, workers: int, threads: int) -> None:
+    """Lancer l'application avec le serveur de production (gunicorn)."""
+    from web.server import serve
 
-    click.echo(f"Maillage écoute sur http://{host}:{port}/")
-    serve(current_app._get_current_object(), host=host, port=port, threads=threads,
-          ident="maillage")
+    click.echo(f"Maillage écoute sur http://{host}:{port}/ ({workers} processus × {threads} fils)")
+    if workers > 1 and str(current_app.config.get("RATELIMIT_STORAGE", "")).startswith("memory://"):
+        click.echo("Attention : limite des tentatives de connexion comptée par processus "
+                   "(MAILLAGE_RATELIMIT_STORAGE=redis://… pour une limite commune).", err=True)
+    serve(current_app._get_current_object(), host, port, workers, threads)
 
 
 @click.command("check")
