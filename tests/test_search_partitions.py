@@ -105,3 +105,17 @@ def test_a_new_partition_written_by_another_process_is_read(app_config, tmp_path
     assert _ids(reader_app, q="zéphyrin", commune=MAYENNE_LAVAL)[0] == ["ccas-laval"]
     for application in (writer_app, reader_app):
         application.extensions["maillage"].engine.dispose()
+
+
+def test_a_deleted_partition_is_rebuilt_at_start(app_config, tmp_path):
+    import shutil
+
+    from app import create_app
+
+    config = {**app_config, "INDEX_IN_MEMORY": False, "INDEX_DIR": str(tmp_path / "idx")}
+    create_app(config).extensions["maillage"].engine.dispose()
+    shutil.rmtree(tmp_path / "idx" / "dep-72")
+    restarted = create_app(config)
+    assert (tmp_path / "idx" / "dep-72").is_dir()
+    assert "montjoie-csapa" in _ids(restarted, q="csapa", commune="72181")[0]
+    restarted.extensions["maillage"].engine.dispose()

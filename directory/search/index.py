@@ -114,8 +114,15 @@ class SearchIndex:
         partial.replace(file)
 
     def is_current(self, fingerprint: str) -> bool:
-        """True when the index was built from data with this fingerprint."""
-        return self.fingerprint == f"{ANALYSIS_VERSION}:{fingerprint}"
+        """True when the index was built from data with this fingerprint and every
+        partition written then is still there (a deleted folder means a rebuild)."""
+        if self.fingerprint != f"{ANALYSIS_VERSION}:{fingerprint}":
+            return False
+        if self._path is None:
+            return True
+        manifest = self._path / "partitions.txt"
+        written = manifest.read_text(encoding="utf-8").split() if manifest.exists() else None
+        return written is not None and set(written) <= set(self._partition_keys_on_disk())
 
     # -- writing ---------------------------------------------------------------------
     def rebuild(self, groups: Iterable[tuple[str, Iterable[SearchDocument]]], fingerprint: str) -> int:
@@ -135,6 +142,8 @@ class SearchIndex:
                 written[key] = partition
             self._drop_partitions_except(set(written))
             self._partitions = written
+            if self._path is not None:
+                (self._path / "partitions.txt").write_text(" ".join(sorted(written)), encoding="utf-8")
             self._write_fingerprint(f"{ANALYSIS_VERSION}:{fingerprint}")
             if self._path is None:
                 _MEMORY_SNAPSHOTS[fingerprint] = {k: p.snapshot() for k, p in written.items()}
