@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
 from tests.conftest import parse_html
 
@@ -64,3 +65,47 @@ def test_killing_a_load_midway_leaves_the_database_as_before(tmp_path):
     process.communicate(timeout=30)
     assert process.returncode == -signal.SIGKILL
     assert count() == before
+
+
+def test_two_simultaneous_saves_never_lose_an_update(app, monkeypatch):
+    """Both editors opened version 1 and save at the same instant: one wins, the other is
+    told of the conflict; nothing is overwritten silently."""
+    import threading
+
+    from directory.schema import validate_entry
+    from directory.storage import get_service, row_to_data
+    from workspace import editing
+
+    state = app.extensions["maillage"]
+    with Session(state.engine) as session:
+        original = row_to_data(get_service(session, "ccas-allonnes"))
+    barrier = threading.Barrier(2, timeout=10)
+    real_apply = editing.apply_entry
+
+    def apply_together(*args, **kwargs):
+        barrier.wait()  # both have passed the version check before either writes
+        return real_apply(*args, **kwargs)
+
+    monkeypatch.setattr(editing, "apply_entry", apply_together)
+    outcomes: dict[str, object] = {}
+
+    def save(label: str) -> None:
+        entry, errors = validate_entry({**original, "zone_label": label}, state.reference)
+        assert not errors
+        try:
+            outcomes[label] = editing.save_entry(state.engine, state.search, state.reference, entry,
+                                                 f"{label}@example.org", expected_version=1)
+        except Exception as error:  # noqa: BLE001 - the outcome is what the test checks
+            outcomes[label] = error
+
+    threads = [threading.Thread(target=save, args=(label,)) for label in ("premier", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    winners = [label for label, outcome in outcomes.items() if outcome == 2]
+    losers = [outcome for outcome in outcomes.values() if isinstance(outcome, editing.StaleVersion)]
+    assert len(winners) == 1 and len(losers) == 1, outcomes
+    with Session(state.engine) as session:
+        row = get_service(session, "ccas-allonnes")
+    assert (row.zone_label, row.version) == (winners[0], 2)
