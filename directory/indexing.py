@@ -15,6 +15,9 @@ from directory.search import NATIONAL, SearchDocument, SearchIndex
 
 log = logging.getLogger("maillage")
 
+# Above this many changed services, the index is rebuilt rather than updated in place.
+BULK_REINDEX_THRESHOLD = 2000
+
 
 def data_fingerprint(session: Session, reference: ReferenceData) -> str:
     """Hash of what the index is built from: services (id, version) and the vocabulary."""
@@ -91,11 +94,15 @@ def document_for(row: Service, zone_keys: list[str], reference: ReferenceData) -
     )
 
 
-def zone_keys_by_service(session: Session) -> dict[str, list[str]]:
-    """Coverage keys of every service, in one query."""
+def zone_keys_by_service(session: Session, service_ids: list[str] | None = None) -> dict[str, list[str]]:
+    """Coverage keys of every service (or of these services), in one query per 500."""
     keys: dict[str, list[str]] = {}
-    for service_id, key in session.exec(select(ServiceZone.service_id, ServiceZone.zone_key)):
-        keys.setdefault(service_id, []).append(key)
+    query = select(ServiceZone.service_id, ServiceZone.zone_key)
+    chunks = [None] if service_ids is None else [service_ids[i:i + 500] for i in range(0, len(service_ids), 500)]
+    for chunk in chunks:
+        selected = query if chunk is None else query.where(ServiceZone.service_id.in_(chunk))
+        for service_id, key in session.exec(selected):
+            keys.setdefault(service_id, []).append(key)
     return keys
 
 
@@ -138,12 +145,16 @@ def ensure_index(session: Session, index: SearchIndex, reference: ReferenceData)
 def reindex_services(session: Session, index: SearchIndex, reference: ReferenceData,
                      service_ids: list[str]) -> None:
     """Update the index for changed services (removed ids are dropped from it)."""
-    keys = zone_keys_by_service(session)
-    documents = []
+    if len(service_ids) > BULK_REINDEX_THRESHOLD:
+        # A bulk load: rewriting each partition once is faster than updating in place.
+        rebuild_index(session, index, reference)
+        return
+    keys = zone_keys_by_service(session, list(service_ids))
+    documents, removed = [], set()
     for service_id in service_ids:
         row = session.get(Service, service_id)
         if row is None:
-            index.remove(service_id)
+            removed.add(service_id)
         else:
             documents.append(document_for(row, sorted(keys.get(row.id, [])), reference))
-    index.add_or_update(documents, data_fingerprint(session, reference))
+    index.update(documents, removed, data_fingerprint(session, reference))

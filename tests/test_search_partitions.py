@@ -119,3 +119,25 @@ def test_a_deleted_partition_is_rebuilt_at_start(app_config, tmp_path):
     assert (tmp_path / "idx" / "dep-72").is_dir()
     assert "montjoie-csapa" in _ids(restarted, q="csapa", commune="72181")[0]
     restarted.extensions["maillage"].engine.dispose()
+
+
+def test_a_large_batch_moves_between_partitions(app, runner, tmp_path):
+    """More than 64 changed services: the partition's ids are read in one pass."""
+    entries = [make_entry(id=f"ccas-lot-{n:03d}", name=f"Guichet Zéphyrin {n}", site__commune="72181",
+                          zone=["72181"]) for n in range(70)]
+    _load(runner, tmp_path, *entries)
+    assert _ids(app, q="zéphyrin", commune="72181")[1]["total"] == 70
+    _load(runner, tmp_path, *[{**e, "site": {"commune": MAYENNE_LAVAL}, "zone": [MAYENNE_LAVAL]} for e in entries])
+    assert _ids(app, q="zéphyrin", commune="72181")[1]["total"] == 0
+    assert _ids(app, q="zéphyrin", commune=MAYENNE_LAVAL)[1]["total"] == 70
+
+
+def test_a_bulk_load_rebuilds_the_index_instead_of_updating_it(app, runner, tmp_path, monkeypatch):
+    import directory.indexing
+
+    rebuilt = []
+    real_rebuild = directory.indexing.rebuild_index
+    monkeypatch.setattr(directory.indexing, "BULK_REINDEX_THRESHOLD", 2)
+    monkeypatch.setattr(directory.indexing, "rebuild_index", lambda *a: rebuilt.append(1) or real_rebuild(*a))
+    _load(runner, tmp_path, *[make_entry(id=f"ccas-lot-{n}", name=f"Guichet Zéphyrin {n}") for n in range(3)])
+    assert rebuilt and _ids(app, q="zéphyrin")[1]["total"] == 3

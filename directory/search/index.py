@@ -171,15 +171,16 @@ class SearchIndex:
         return True
 
     def add_or_update(self, documents: Iterable[SearchDocument], fingerprint: str | None = None) -> None:
-        """Index new or changed services, in their partitions only (readers see them on
-        their next query)."""
-        self._change(list(documents), set(), fingerprint)
+        """Index new or changed services (readers see them on their next query)."""
+        self.update(list(documents), set(), fingerprint)
 
     def remove(self, service_id: str, fingerprint: str | None = None) -> None:
         """Remove a service from the index."""
-        self._change([], {service_id}, fingerprint)
+        self.update([], {service_id}, fingerprint)
 
-    def _change(self, documents: list[SearchDocument], removed: set[str], fingerprint: str | None) -> None:
+    def update(self, documents: list[SearchDocument], removed: set[str], fingerprint: str | None) -> None:
+        """Index new or changed services in their partitions, drop them from partitions they
+        left, and drop the ``removed`` ids everywhere; one commit per touched partition."""
         wanted: dict[str, list[SearchDocument]] = {}
         for document in documents:
             for key in partitions_of(document):
