@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -88,7 +89,9 @@ def run(count: int, rounds: int = 3, start: bool = True) -> dict:
         index = SearchIndex.open(directory / "index")
         with Session(engine) as session:
             t0 = time.perf_counter()
-            rebuild_index(session, index, reference)
+            # As the application does at start and ``maillage reindex`` by default.
+            report["index_build_processes"] = os.cpu_count() or 1
+            rebuild_index(session, index, reference, processes=report["index_build_processes"])
             report["index_build_s"] = round(time.perf_counter() - t0, 2)
             report["index_partitions"] = len(index.partition_keys())
             t0 = time.perf_counter()

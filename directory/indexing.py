@@ -17,6 +17,8 @@ log = logging.getLogger("maillage")
 
 # Above this many changed services, the index is rebuilt rather than updated in place.
 BULK_REINDEX_THRESHOLD = 2000
+# Below this many services, forking index builders costs more than it saves.
+PARALLEL_BUILD_MIN = 5000
 
 
 def data_fingerprint(session: Session, reference: ReferenceData) -> str:
@@ -106,38 +108,68 @@ def zone_keys_by_service(session: Session, service_ids: list[str] | None = None)
     return keys
 
 
-def _partition_groups(session: Session, reference: ReferenceData, keys: dict[str, list[str]]):
-    """``(partition, documents)`` pairs, one département at a time (bounded memory)."""
+def _partition_members(session: Session, reference: ReferenceData,
+                       keys: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Service ids of each partition."""
     members: dict[str, list[str]] = {}
-    sites = {service_id: site for service_id, site in session.exec(select(Service.id, Service.site_commune))}
-    for service_id, site in sites.items():
+    for service_id, site in session.exec(select(Service.id, Service.site_commune)):
         for partition in departements_of(site, keys.get(service_id, []), reference) or (NATIONAL,):
             members.setdefault(partition, []).append(service_id)
+    return members
+
+
+def _partition_groups(session: Session, reference: ReferenceData, keys: dict[str, list[str]],
+                      members: dict[str, list[str]]):
+    """``(partition, documents)`` pairs, one département at a time (bounded memory)."""
     for partition in sorted(members):
         ids = members[partition]
         rows = []
         for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            rows += session.exec(select(Service).where(Service.id.in_(chunk)))
+            rows += session.exec(select(Service).where(Service.id.in_(ids[start:start + 500])))
         rows.sort(key=lambda r: r.id)
         yield partition, (document_for(row, sorted(keys.get(row.id, [])), reference) for row in rows)
         for row in rows:  # written: no need to keep them in the session
             session.expunge(row)
 
 
-def rebuild_index(session: Session, index: SearchIndex, reference: ReferenceData) -> int:
-    """Rebuild the whole index from the database, one département partition at a time."""
+def rebuild_index(session: Session, index: SearchIndex, reference: ReferenceData, processes: int = 1) -> int:
+    """Rebuild the whole index from the database, one département partition at a time;
+    with ``processes`` > 1 and a large file index, partitions are written in parallel.
+    Return how many services were indexed."""
     keys = zone_keys_by_service(session)
     fingerprint = data_fingerprint(session, reference)
-    return index.rebuild(_partition_groups(session, reference, keys), fingerprint)
+    members = _partition_members(session, reference, keys)
+    total = sum(len(ids) for ids in members.values())
+    if (processes > 1 and index.path is not None and len(members) > 1 and total >= PARALLEL_BUILD_MIN
+            and _reachable_from_another_process(session)):
+        from directory.parallel_index import rebuild_in_processes
+
+        rebuild_in_processes(session, index, reference, members, fingerprint, processes)
+    else:
+        index.rebuild(_partition_groups(session, reference, keys, members), fingerprint)
+    return len({service_id for ids in members.values() for service_id in ids})
 
 
-def ensure_index(session: Session, index: SearchIndex, reference: ReferenceData) -> bool:
+def _reachable_from_another_process(session: Session) -> bool:
+    url = session.get_bind().url
+    return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
+
+
+def write_partitions(session: Session, index: SearchIndex, reference: ReferenceData,
+                     members: dict[str, list[str]]) -> int:
+    """Write these partitions (ids by partition) from the database; the caller finishes."""
+    ids = sorted({i for group in members.values() for i in group})
+    keys = zone_keys_by_service(session, ids)
+    return sum(index.write_partition(key, documents)
+               for key, documents in _partition_groups(session, reference, keys, members))
+
+
+def ensure_index(session: Session, index: SearchIndex, reference: ReferenceData, processes: int = 1) -> bool:
     """Rebuild the index when missing or built from other data; True when rebuilt."""
     fingerprint = data_fingerprint(session, reference)
     if index.is_current(fingerprint) or index.restore_snapshot(fingerprint):
         return False
-    count = rebuild_index(session, index, reference)
+    count = rebuild_index(session, index, reference, processes)
     log.info("Index de recherche reconstruit : %s services", count)
     return True
 

@@ -141,3 +141,40 @@ def test_a_bulk_load_rebuilds_the_index_instead_of_updating_it(app, runner, tmp_
     monkeypatch.setattr(directory.indexing, "rebuild_index", lambda *a: rebuilt.append(1) or real_rebuild(*a))
     _load(runner, tmp_path, *[make_entry(id=f"ccas-lot-{n}", name=f"Guichet Zéphyrin {n}") for n in range(3)])
     assert rebuilt and _ids(app, q="zéphyrin")[1]["total"] == 3
+
+
+def test_parallel_rebuild_gives_the_same_index(app_config, tmp_path, monkeypatch):
+    import directory.indexing
+    import directory.parallel_index
+    from app import create_app
+    from directory.indexing import rebuild_index
+
+    config = {**app_config, "INDEX_IN_MEMORY": False, "INDEX_DIR": str(tmp_path / "idx")}
+    application = create_app(config)
+    state = application.extensions["maillage"]
+    sequential = {q: _ids(application, q=q, commune="72181")[0] for q in ("csapa", "il boit", "loyer impayé")}
+    monkeypatch.setattr(directory.indexing, "PARALLEL_BUILD_MIN", 0)
+    groups = []
+    real_groups = directory.parallel_index.balanced_groups
+    monkeypatch.setattr(directory.parallel_index, "balanced_groups",
+                        lambda members, count: groups.extend(real_groups(members, count)) or groups)
+    before = {f.name for f in (tmp_path / "idx").rglob("*.seg")}
+    with Session(state.engine) as session:
+        count = rebuild_index(session, state.search, state.reference, processes=2)
+    assert len(groups) == 2 and count >= 55
+    assert before.isdisjoint(f.name for f in (tmp_path / "idx").rglob("*.seg"))  # every segment rewritten
+    with Session(state.engine) as session:
+        assert state.search.is_current(directory.indexing.data_fingerprint(session, state.reference))
+    assert {q: _ids(application, q=q, commune="72181")[0] for q in sequential} == sequential
+    state.engine.dispose()
+
+
+
+def test_builders_get_groups_of_similar_size():
+    from directory.parallel_index import balanced_groups
+
+    members = {"72": ["a"] * 50, "53": ["b"] * 30, "61": ["c"] * 25, "49": ["d"] * 5}
+    groups = balanced_groups(members, 2)
+    assert sorted(sum(len(ids) for ids in g.values()) for g in groups) == [55, 55]
+    assert sorted(k for g in groups for k in g) == sorted(members)
+    assert len(balanced_groups({"72": ["a"]}, 4)) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -105,13 +106,16 @@ def export_command(file: Path | None, fmt: str) -> None:
 
 
 @click.command("reindex")
+@click.option("--processes", default=os.cpu_count() or 1, show_default="nombre de cœurs",
+              type=click.IntRange(1, 64), help="Processus de construction (grand annuaire).")
 @with_appcontext
-def reindex_command() -> None:
+def reindex_command(processes: int) -> None:
     """Reconstruire l'index de recherche depuis la base."""
     state = current_state()
     with Session(state.engine) as session:
-        count = rebuild_index(session, state.search, state.reference)
-    click.echo(f"Index de recherche reconstruit : {count} services.")
+        count = rebuild_index(session, state.search, state.reference, processes)
+    partitions = len(state.search.partition_keys())
+    click.echo(f"Index de recherche reconstruit : {count} services, {partitions} partition(s).")
 
 
 @click.command("orient")

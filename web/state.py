@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +50,8 @@ def init_state(app: Flask) -> AppState:
     index_dir = None if app.config.get("INDEX_IN_MEMORY") else Path(app.config["INDEX_DIR"])
     search = SearchIndex.open(index_dir)
     with Session(engine) as session:
-        ensure_index(session, search, reference)
+        # A large directory's index is rebuilt with one builder per core.
+        ensure_index(session, search, reference, processes=os.cpu_count() or 1)
     state = AppState(engine=engine, reference=reference, data_dir=data_dir, search=search,
                      rules=rules)
     app.extensions["maillage"] = state

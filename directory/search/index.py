@@ -129,25 +129,47 @@ class SearchIndex:
         """Replace the whole index with these documents, given partition by partition
         (``(key, documents)``, each key once); return how many documents were written."""
         with self._lock:
-            # Until every partition is written, the index is not current for any data.
-            self._write_fingerprint("")
-            written: dict[str, Partition] = {}
+            self.begin_rebuild()
             count = 0
+            keys = []
             for key, documents in groups:
-                if self._path is None:
-                    partition = Partition.in_memory()
-                else:
-                    partition = self._partitions.get(key) or Partition.recreate_dir(self._dir(key))
-                count += partition.replace_all(documents)
-                written[key] = partition
-            self._drop_partitions_except(set(written))
-            self._partitions = written
+                count += self.write_partition(key, documents)
+                keys.append(key)
+            self.finish_rebuild(keys, fingerprint)
+        return count
+
+    def begin_rebuild(self) -> None:
+        """Mark the index stale until ``finish_rebuild``: a rebuild cut short is redone."""
+        self._write_fingerprint("")
+
+    def write_partition(self, key: str, documents: Iterable[SearchDocument]) -> int:
+        """Replace one partition's documents (other processes may write other partitions
+        of the same folder at the same time)."""
+        with self._lock:
+            if self._path is None:
+                partition = Partition.in_memory()
+            else:
+                partition = self._partitions.get(key) or Partition.recreate_dir(self._dir(key))
+            count = partition.replace_all(documents)
+            self._partitions[key] = partition
+        return count
+
+    def finish_rebuild(self, keys: Iterable[str], fingerprint: str) -> None:
+        """Drop the partitions not rewritten, record the written ones and the fingerprint."""
+        keep = set(keys)
+        with self._lock:
+            self._drop_partitions_except(keep)
+            self._partitions = {k: p for k, p in self._partitions.items() if k in keep}
             if self._path is not None:
-                (self._path / "partitions.txt").write_text(" ".join(sorted(written)), encoding="utf-8")
+                (self._path / "partitions.txt").write_text(" ".join(sorted(keep)), encoding="utf-8")
             self._write_fingerprint(f"{ANALYSIS_VERSION}:{fingerprint}")
             if self._path is None:
-                _MEMORY_SNAPSHOTS[fingerprint] = {k: p.snapshot() for k, p in written.items()}
-        return count
+                _MEMORY_SNAPSHOTS[fingerprint] = {k: p.snapshot() for k, p in self._partitions.items()}
+
+    @property
+    def path(self) -> Path | None:
+        """The index folder (None in memory)."""
+        return self._path
 
     def _drop_partitions_except(self, keep: set[str]) -> None:
         if self._path is None:
