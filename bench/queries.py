@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import sqlite3
 import statistics
 import time
@@ -22,6 +21,7 @@ import yaml
 from sqlmodel import Session, select
 
 from bench.fts import fts_query
+from bench.memory import peak_memory_mb
 from directory.finder import SearchParams, search_directory
 from directory.models import Service
 from directory.paths import DATA_DIR, PROJECT_ROOT
@@ -109,7 +109,7 @@ def run_queries(directory: Path, rounds: int = 3, seed: int = 72, carte: bool = 
         times = [_timed(orientation.orient, parse_request(body, reference))
                  for _ in range(rounds) for body in vignettes]
         report["orientation"] = percentiles(times)
-        report["query_process_peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        report["query_process_peak_mb"] = peak_memory_mb()
         if carte:
             report.update(_carte_size(session, reference))
     fts.close()

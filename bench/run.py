@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from bench.fts import build_fts
+from bench.memory import peak_memory_mb
 from bench.startup import measure_start
 from bench.synthetic import generate
 from directory.indexing import rebuild_index
@@ -100,7 +100,7 @@ def run(count: int, rounds: int = 3, start: bool = True) -> dict:
         engine.dispose()
         report["index_mb"] = round(sum(f.stat().st_size for f in (directory / "index").rglob("*")
                                        if f.is_file()) / 2**20, 1)
-        report["build_process_peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        report["build_process_peak_mb"] = peak_memory_mb()
         report.update(_child_queries(directory, rounds))
     if start:
         report.update(measure_start())

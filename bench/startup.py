@@ -18,11 +18,12 @@ from pathlib import Path
 from directory.paths import PROJECT_ROOT
 
 _PROBE = """
-import json, resource, sys
+import json, sys
 from app import create_app
+from bench.memory import peak_memory_mb
 app = create_app({"ENV": "development", "INSTANCE_DIR": sys.argv[1]})
 app.extensions["maillage"].engine.dispose()
-print(json.dumps({"rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+print(json.dumps({"rss_mb": peak_memory_mb(),
                   "services": app.extensions["maillage"].search.doc_count()}))
 """
 

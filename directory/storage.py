@@ -120,7 +120,26 @@ def upsert_entries(engine: Engine, entries: Iterable[ServiceEntry],
         except BaseException:
             session.rollback()
             raise
+    if counts["created"] + counts["updated"]:
+        refresh_statistics(engine)
     return UpsertSummary(**counts)
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Refresh the query planner's statistics after a bulk change.
+
+    Without them SQLite starts a "services of type T covering commune C" query from the
+    type (thousands of rows in a national directory) instead of the commune's few
+    coverage keys: orientation was twice as slow at 10,000 services.
+    """
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            # Sampled statistics: a bounded cost whatever the size of the tables.
+            connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+            connection.exec_driver_sql("ANALYZE")
+        else:
+            connection.exec_driver_sql("ANALYZE service, service_zone, service_type")
+        connection.commit()
 
 
 def count_services(session: Session) -> int:

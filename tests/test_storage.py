@@ -120,3 +120,18 @@ def test_optimistic_lock_rejects_stale_write(app):
         b.name = "Second"
         with pytest.raises(StaleDataError):
             second.commit()
+
+
+def test_a_bulk_load_refreshes_the_planner_statistics(app):
+    """With statistics, a "type T covering commune C" query starts from the commune's
+    coverage keys, not from every service of the type."""
+    from sqlalchemy import text
+
+    engine = app.extensions["maillage"].engine
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            tables = {r[0] for r in connection.execute(text("SELECT tbl FROM sqlite_stat1"))}
+        else:
+            tables = {r[0] for r in connection.execute(text(
+                "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"))}
+    assert {"service_zone", "service_type"} <= tables

@@ -22,7 +22,7 @@ from directory.models import Service
 from directory.reference import ReferenceData
 from directory.schema import FieldError, ServiceEntry, validate_entry
 from directory.search import SearchIndex
-from directory.storage import apply_entry, row_to_data
+from directory.storage import apply_entry, refresh_statistics, row_to_data
 from workspace.models import ServiceVersion
 
 
@@ -202,4 +202,6 @@ def apply_import(engine: Engine, index: SearchIndex, reference: ReferenceData, e
             raise
         if touched:
             reindex_services(session, index, reference, touched)
+    if touched:
+        refresh_statistics(engine)
     return counts
