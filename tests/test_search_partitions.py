@@ -178,3 +178,40 @@ def test_builders_get_groups_of_similar_size():
     assert sorted(sum(len(ids) for ids in g.values()) for g in groups) == [55, 55]
     assert sorted(k for g in groups for k in g) == sorted(members)
     assert len(balanced_groups({"72": ["a"]}, 4)) == 1
+
+
+@pytest.fixture
+def file_index_app(app_config, tmp_path):
+    """An application whose index is in files (as in production)."""
+    from app import create_app
+
+    application = create_app({**app_config, "INDEX_IN_MEMORY": False, "INDEX_DIR": str(tmp_path / "idx")})
+    yield application
+    application.extensions["maillage"].engine.dispose()
+
+
+# whoosh leaves the unreadable table-of-contents file open when it fails to read it.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_an_index_damaged_while_serving_gives_a_503_not_a_500(file_index_app, tmp_path):
+    import gc
+
+    for file in (tmp_path / "idx" / "dep-72").iterdir():
+        if file.suffix in (".toc", ".seg"):
+            file.write_bytes(b"garbage")
+    client = file_index_app.test_client()
+    api = client.get("/api/services", query_string={"q": "csapa", "commune": "72181"})
+    assert api.status_code == 503 and api.headers["Retry-After"] == "30"
+    assert "reconstruction" in api.get_json()["error"]
+    page = client.get("/annuaire", query_string={"q": "csapa", "commune": "72181"})
+    assert page.status_code == 503
+    gc.collect()
+
+
+def test_a_partition_dropped_by_another_process_is_forgotten(file_index_app, tmp_path):
+    import shutil
+
+    client = file_index_app.test_client()
+    assert client.get("/api/services", query_string={"q": "csapa"}).status_code == 200
+    shutil.rmtree(tmp_path / "idx" / "dep-49")  # what another process's rebuild does
+    response = client.get("/api/services", query_string={"q": "csapa"})
+    assert response.status_code == 200 and response.get_json()["total"] > 0

@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from directory.finder import InvalidSearch
+from directory.search import SearchUnavailable
 from web.params import BadParameter
 
 log = logging.getLogger("maillage")
@@ -75,6 +76,15 @@ def init_app(app: Flask) -> None:
     def _database_down(_error: OperationalError):
         log.error("Base de données injoignable pendant %s %s", request.method, request.path)
         return error_response(503, "La base de données ne répond pas : réessayez dans quelques minutes.")
+
+    @app.errorhandler(SearchUnavailable)
+    def _search_unavailable(error: SearchUnavailable):
+        log.error("Index de recherche illisible pendant %s %s : %s", request.method, request.path, str(error))
+        body, code = error_response(503, "L'index de recherche est en cours de reconstruction : "
+                                         "réessayez dans un instant.")
+        response = app.make_response((body, code))
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

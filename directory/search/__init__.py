@@ -13,7 +13,7 @@ into terms here, so quotes, ``AND``, ``*``, ``field:value``… are plain words.
 
 from directory.search.analysis import ANALYSIS_VERSION, french_analyzer
 from directory.search.index import NATIONAL, SearchIndex, partitions_of
-from directory.search.records import Boost, SearchDocument, SearchHit, SearchOutcome, SearchRequest
+from directory.search.records import Boost, SearchDocument, SearchHit, SearchOutcome, SearchRequest, SearchUnavailable
 
 __all__ = ["ANALYSIS_VERSION", "NATIONAL", "Boost", "SearchDocument", "SearchHit", "SearchIndex",
-           "SearchOutcome", "SearchRequest", "french_analyzer", "partitions_of"]
+           "SearchOutcome", "SearchRequest", "SearchUnavailable", "french_analyzer", "partitions_of"]

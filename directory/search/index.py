@@ -21,7 +21,7 @@ from whoosh import query as Q
 
 from directory.search.analysis import ANALYSIS_VERSION, MAX_TERMS, TEXT_FIELDS, french_analyzer
 from directory.search.partition import Partition, PartitionHit, PartitionUnreadable
-from directory.search.records import SearchDocument, SearchHit, SearchOutcome, SearchRequest
+from directory.search.records import SearchDocument, SearchHit, SearchOutcome, SearchRequest, SearchUnavailable
 
 log = logging.getLogger("maillage")
 
@@ -78,22 +78,32 @@ class SearchIndex:
         return sorted(m.group(1) for m in map(_PARTITION_DIR.match, os.listdir(self._path)) if m)
 
     def _partition(self, key: str, create: bool) -> Partition | None:
-        """The partition ``key``; opened when another process created it since."""
+        """The partition ``key``: opened when another process created it since, forgotten
+        when another process's rebuild dropped it (its département has no service left)."""
         with self._lock:
+            if self._path is not None and not create and not self._dir(key).exists():
+                self._partitions.pop(key, None)
+                return None
             partition = self._partitions.get(key)
             if partition is not None:
                 return partition
             if self._path is None:
                 partition = Partition.in_memory() if create else None
-            elif create or self._dir(key).exists():
-                partition = Partition.open_dir(self._dir(key))
+            else:
+                try:
+                    partition = Partition.open_dir(self._dir(key))
+                except PartitionUnreadable as error:
+                    raise SearchUnavailable(str(error)) from None
             if partition is not None:
                 self._partitions[key] = partition
             return partition
 
     def _known_keys(self) -> list[str]:
         with self._lock:
-            return sorted(set(self._partitions) | set(self._partition_keys_on_disk()))
+            if self._path is None:
+                return sorted(self._partitions)
+            # The folder is the truth: other server processes add and drop partitions.
+            return self._partition_keys_on_disk()
 
     # -- fingerprint -----------------------------------------------------------------
     @property
@@ -179,7 +189,7 @@ class SearchIndex:
                 shutil.rmtree(self._dir(key), ignore_errors=True)
         # Files of the single-index layout used before partitions.
         for file in self._path.iterdir():
-            if file.is_file() and file.suffix in (".toc", ".seg", ".lock") :
+            if file.is_file() and file.suffix in (".toc", ".seg", ".lock"):
                 file.unlink(missing_ok=True)
 
     def restore_snapshot(self, fingerprint: str) -> bool:

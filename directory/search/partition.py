@@ -19,6 +19,7 @@ from whoosh.filedb.filestore import RamStorage
 from whoosh.writing import CLEAR
 
 from directory.search.analysis import document_fields, make_schema
+from directory.search.records import SearchUnavailable
 
 INDEX_NAME = "services"
 WRITER_TIMEOUT_S = 60.0
@@ -148,7 +149,11 @@ class Partition:
     def search(self, main: Q.Query, filter_query: Q.Query | None,
                coverage_keys: list[str]) -> list[PartitionHit]:
         """Every matching document with its score, and whether it covers the commune."""
-        with self._ix.searcher() as searcher:
+        try:
+            searcher = self._ix.searcher()
+        except Exception as error:  # noqa: BLE001 - damaged or vanished files, whatever whoosh says
+            raise SearchUnavailable(str(error)) from None
+        with searcher:
             metadata = self._metadata_of(searcher)
             results = searcher.search(main, filter=filter_query, limit=None)
             covering: set[int] | None = None

@@ -75,3 +75,8 @@ class SearchOutcome:
     type_facets: dict[str, int]
     domain_facets: dict[str, int]
     fuzzy: bool = False
+
+
+class SearchUnavailable(RuntimeError):
+    """The index cannot be read right now (files damaged or being replaced): the caller
+    answers "try again shortly", and the next start rebuilds a damaged index."""
