@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Iterator
 
 from directory.reference import ReferenceData
 
@@ -26,8 +27,9 @@ OPERATORS = ["Association Horizon", "Ville", "Conseil départemental", "Associat
              "Fondation Solidarité", "Centre hospitalier", "Association Entraide", "Union locale"]
 
 
-def generate(reference: ReferenceData, count: int, seed: int = 72) -> list[dict]:
-    """``count`` valid entries spread over all départements of mainland France."""
+def generate(reference: ReferenceData, count: int, seed: int = 72) -> Iterator[dict]:
+    """``count`` valid entries spread over all départements of mainland France, one at a
+    time (a national directory never sits whole in memory)."""
     rng = random.Random(seed)
     taxonomy = reference.taxonomy
     gazetteer = reference.gazetteer
@@ -41,7 +43,6 @@ def generate(reference: ReferenceData, count: int, seed: int = 72) -> list[dict]
     departements = [d for d in sorted(by_departement) if len(by_departement[d]) > 20]
     type_codes = list(taxonomy.service_types)
     weights = [WEIGHTS.get(code, 0.5) for code in type_codes]
-    entries = []
     for index in range(count):
         dep = departements[index % len(departements)]
         communes = by_departement[dep]
@@ -56,7 +57,7 @@ def generate(reference: ReferenceData, count: int, seed: int = 72) -> list[dict]
             nearest = sorted(communes, key=lambda c: (c.lat - site.lat) ** 2 + (c.lon - site.lon) ** 2)
             zone = [c.insee for c in nearest[: rng.randint(5, 60)]]
         problems = [p.code for p in taxonomy.problems.values() if code in p.service_types][:6]
-        entries.append({
+        yield {
             "id": f"synth-{dep.lower()}-{index:06d}",
             "name": f"{service_type.short_label} {site.name}",
             "operator": rng.choice(OPERATORS),
@@ -73,5 +74,4 @@ def generate(reference: ReferenceData, count: int, seed: int = 72) -> list[dict]
             "source": "Données synthétiques (benchmark)",
             "confidence": "ILL",
             "last_verified_at": "2026-01-15",
-        })
-    return entries
+        }

@@ -55,17 +55,20 @@ def _place_text(row: Service, zone_keys: list[str], reference: ReferenceData) ->
     return " ".join(dict.fromkeys(names))
 
 
+def departement_of_key(key: str, reference: ReferenceData) -> str | None:
+    """The département of a coverage key (``d:72`` or ``c:72181``)."""
+    if key.startswith("d:"):
+        return key[2:]
+    commune = reference.gazetteer.get(key[2:]) if key.startswith("c:") else None
+    return commune.departement if commune else None
+
+
 def departements_of(site_commune: str | None, zone_keys: list[str], reference: ReferenceData) -> tuple[str, ...]:
     """The départements a service belongs to: those of its zone and of its site."""
-    gazetteer = reference.gazetteer
-    found = set()
-    for key in zone_keys:
-        if key.startswith("d:"):
-            found.add(key[2:])
-        elif key.startswith("c:") and (commune := gazetteer.get(key[2:])):
-            found.add(commune.departement)
-    if site_commune and (site := gazetteer.get(site_commune)):
+    found = {departement_of_key(key, reference) for key in zone_keys}
+    if site_commune and (site := reference.gazetteer.get(site_commune)):
         found.add(site.departement)
+    found.discard(None)
     return tuple(sorted(found))
 
 
@@ -108,21 +111,28 @@ def zone_keys_by_service(session: Session, service_ids: list[str] | None = None)
     return keys
 
 
-def _partition_members(session: Session, reference: ReferenceData,
-                       keys: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Service ids of each partition."""
-    members: dict[str, list[str]] = {}
+def _partition_members(session: Session, reference: ReferenceData) -> dict[str, list[str]]:
+    """Service ids of each partition, streamed from the coverage keys (millions of rows in
+    a national directory: only their départements are kept)."""
+    departements: dict[str, set[str]] = {}
     for service_id, site in session.exec(select(Service.id, Service.site_commune)):
-        for partition in departements_of(site, keys.get(service_id, []), reference) or (NATIONAL,):
+        departements[service_id] = set(departements_of(site, [], reference))
+    for service_id, key in session.exec(select(ServiceZone.service_id, ServiceZone.zone_key)):
+        departement = departement_of_key(key, reference)
+        if departement and service_id in departements:
+            departements[service_id].add(departement)
+    members: dict[str, list[str]] = {}
+    for service_id in sorted(departements):
+        for partition in sorted(departements[service_id]) or (NATIONAL,):
             members.setdefault(partition, []).append(service_id)
     return members
 
 
-def _partition_groups(session: Session, reference: ReferenceData, keys: dict[str, list[str]],
-                      members: dict[str, list[str]]):
+def _partition_groups(session: Session, reference: ReferenceData, members: dict[str, list[str]]):
     """``(partition, documents)`` pairs, one département at a time (bounded memory)."""
     for partition in sorted(members):
         ids = members[partition]
+        keys = zone_keys_by_service(session, ids)
         rows = []
         for start in range(0, len(ids), 500):
             rows += session.exec(select(Service).where(Service.id.in_(ids[start:start + 500])))
@@ -136,9 +146,8 @@ def rebuild_index(session: Session, index: SearchIndex, reference: ReferenceData
     """Rebuild the whole index from the database, one département partition at a time;
     with ``processes`` > 1 and a large file index, partitions are written in parallel.
     Return how many services were indexed."""
-    keys = zone_keys_by_service(session)
     fingerprint = data_fingerprint(session, reference)
-    members = _partition_members(session, reference, keys)
+    members = _partition_members(session, reference)
     total = sum(len(ids) for ids in members.values())
     if (processes > 1 and index.path is not None and len(members) > 1 and total >= PARALLEL_BUILD_MIN
             and _reachable_from_another_process(session)):
@@ -146,7 +155,7 @@ def rebuild_index(session: Session, index: SearchIndex, reference: ReferenceData
 
         rebuild_in_processes(session, index, reference, members, fingerprint, processes)
     else:
-        index.rebuild(_partition_groups(session, reference, keys, members), fingerprint)
+        index.rebuild(_partition_groups(session, reference, members), fingerprint)
     return len({service_id for ids in members.values() for service_id in ids})
 
 
@@ -158,10 +167,8 @@ def _reachable_from_another_process(session: Session) -> bool:
 def write_partitions(session: Session, index: SearchIndex, reference: ReferenceData,
                      members: dict[str, list[str]]) -> int:
     """Write these partitions (ids by partition) from the database; the caller finishes."""
-    ids = sorted({i for group in members.values() for i in group})
-    keys = zone_keys_by_service(session, ids)
     return sum(index.write_partition(key, documents)
-               for key, documents in _partition_groups(session, reference, keys, members))
+               for key, documents in _partition_groups(session, reference, members))
 
 
 def ensure_index(session: Session, index: SearchIndex, reference: ReferenceData, processes: int = 1) -> bool:

@@ -80,9 +80,10 @@ class UpsertSummary:
     unchanged: int
 
 
-def _write_links(session: Session, entry: ServiceEntry, reference: ReferenceData) -> None:
-    session.exec(delete(ServiceZone).where(ServiceZone.service_id == entry.id))
-    session.exec(delete(ServiceTypeLink).where(ServiceTypeLink.service_id == entry.id))
+def _write_links(session: Session, entry: ServiceEntry, reference: ReferenceData, new: bool = False) -> None:
+    if not new:  # a new service has no links yet (foreign keys): no need to delete any
+        session.exec(delete(ServiceZone).where(ServiceZone.service_id == entry.id))
+        session.exec(delete(ServiceTypeLink).where(ServiceTypeLink.service_id == entry.id))
     for key in sorted(expand_zone(entry.zone, reference.gazetteer, reference.zones)):
         session.add(ServiceZone(service_id=entry.id, zone_key=key))
     for code in entry.types:
@@ -96,7 +97,7 @@ def apply_entry(session: Session, entry: ServiceEntry, reference: ReferenceData)
     if row is None:
         session.add(Service(**columns, updated_at=utcnow()))
         session.flush()
-        _write_links(session, entry, reference)
+        _write_links(session, entry, reference, new=True)
         return "created"
     if row_to_data(row) == entry.to_data():
         return "unchanged"

@@ -47,7 +47,7 @@ def test_killing_a_load_midway_leaves_the_database_as_before(tmp_path):
     from directory.reference import load_reference
 
     root = Path(__file__).resolve().parents[1]
-    entries = generate(load_reference(DATA_DIR), 3000)
+    entries = list(generate(load_reference(DATA_DIR), 3000))
     big = tmp_path / "gros.yaml"
     big.write_text(yaml.safe_dump({"services": entries}, allow_unicode=True, sort_keys=False), encoding="utf-8")
     env = {"MAILLAGE_ENV": "development", "MAILLAGE_INSTANCE_DIR": str(tmp_path / "inst"), "PATH": "/usr/bin:/bin"}
