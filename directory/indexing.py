@@ -19,6 +19,8 @@ log = logging.getLogger("maillage")
 BULK_REINDEX_THRESHOLD = 2000
 # Below this many services, forking index builders costs more than it saves.
 PARALLEL_BUILD_MIN = 5000
+# Rows fetched at a time when reading a whole table (a national one has millions of keys).
+STREAM_ROWS = 10_000
 
 
 def data_fingerprint(session: Session, reference: ReferenceData) -> str:
@@ -117,7 +119,8 @@ def _partition_members(session: Session, reference: ReferenceData) -> dict[str, 
     departements: dict[str, set[str]] = {}
     for service_id, site in session.exec(select(Service.id, Service.site_commune)):
         departements[service_id] = set(departements_of(site, [], reference))
-    for service_id, key in session.exec(select(ServiceZone.service_id, ServiceZone.zone_key)):
+    keys = select(ServiceZone.service_id, ServiceZone.zone_key).execution_options(yield_per=STREAM_ROWS)
+    for service_id, key in session.exec(keys):
         departement = departement_of_key(key, reference)
         if departement and service_id in departements:
             departements[service_id].add(departement)

@@ -44,7 +44,8 @@ def _json(schema: dict, description: str) -> dict:
 def _errors(*codes: int) -> dict:
     texts = {400: "Paramètre ou corps invalide (champ nommé)", 401: "Authentification requise",
              403: "Droits insuffisants", 404: "Introuvable", 409: "Conflit de version",
-             428: "En-tête If-Match requis", 503: "Base de données indisponible"}
+             428: "En-tête If-Match requis",
+             503: "Base de données ou index de recherche momentanément indisponible (Retry-After)"}
     return {str(code): _json({"$ref": "#/components/schemas/Error"}, texts[code]) for code in codes}
 
 
@@ -90,7 +91,7 @@ def openapi_document() -> dict:
             "/api/services": {
                 "get": {"summary": "Rechercher dans l'annuaire", "parameters": search_params,
                         "responses": {"200": _json({"$ref": "#/components/schemas/SearchResponse"}, "Résultats"),
-                                      **_errors(400)}},
+                                      **_errors(400, 503)}},
                 "post": {"summary": "Créer une structure", "security": _WRITE_SECURITY, "requestBody": body,
                          "responses": {"201": service, **_errors(400, 401, 403, 409)}}},
             "/api/services/{service_id}": {
