@@ -215,3 +215,10 @@ def test_a_partition_dropped_by_another_process_is_forgotten(file_index_app, tmp
     shutil.rmtree(tmp_path / "idx" / "dep-49")  # what another process's rebuild does
     response = client.get("/api/services", query_string={"q": "csapa"})
     assert response.status_code == 200 and response.get_json()["total"] > 0
+
+
+def test_the_index_is_warm_when_the_application_starts(file_index_app):
+    """Ranking metadata is read at start, before the server forks its workers."""
+    search = file_index_app.extensions["maillage"].search
+    partitions = [search._partition(key, create=False) for key in search.partition_keys()]
+    assert partitions and all(p._metadata for p in partitions)

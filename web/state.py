@@ -52,6 +52,7 @@ def init_state(app: Flask) -> AppState:
     with Session(engine) as session:
         # A large directory's index is rebuilt with one builder per core.
         ensure_index(session, search, reference, processes=os.cpu_count() or 1)
+    search.warm()
     state = AppState(engine=engine, reference=reference, data_dir=data_dir, search=search,
                      rules=rules)
     app.extensions["maillage"] = state

@@ -235,6 +235,11 @@ class SearchIndex:
         """Indexed documents (a service of two départements counts in both)."""
         return sum(p.doc_count() for p in (self._partition(k, False) for k in self._known_keys()) if p)
 
+    def warm(self) -> int:
+        """Load what ranking needs from every partition (at start, before the server forks
+        its workers, which then share it): no request pays for a cold partition."""
+        return sum(p.warm() for p in (self._partition(k, create=False) for k in self._known_keys()) if p)
+
     def partition_keys(self) -> list[str]:
         """The partitions that exist (département codes)."""
         return self._known_keys()

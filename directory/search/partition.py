@@ -164,6 +164,11 @@ class Partition:
                                  None if covering is None else docnum in covering)
                     for score, docnum in results.top_n]
 
+    def warm(self) -> int:
+        """Read the hit metadata of every segment now; return the partition's documents."""
+        with self._ix.searcher() as searcher:
+            return len(self._metadata_of(searcher))
+
     def _metadata_of(self, searcher) -> list[HitMeta]:
         """Metadata by global document number, segments read once and cached."""
         reader = searcher.reader()
