@@ -63,3 +63,22 @@ def test_every_setting_is_documented_in_readme():
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     missing = [s.env for s in SETTINGS if f"`{s.env}`" not in readme]
     assert missing == []
+
+
+def test_the_maillage_command_works_from_any_folder(tmp_path):
+    """The installed command finds every package of the project, not only from the
+    repository's root (``workspace`` was once left out of the package list)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    command = Path(sys.executable).parent / "maillage"
+    if not command.exists():
+        import pytest
+
+        pytest.skip("the project is not installed in this environment")
+    result = subprocess.run([str(command), "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "MAILLAGE_ENV": "development",
+                                 "MAILLAGE_INSTANCE_DIR": str(tmp_path / "instance")})
+    assert result.returncode == 0, result.stderr
+    assert "reindex" in result.stdout and "serve" in result.stdout
