@@ -11,7 +11,7 @@ import opening_hours
 from sqlmodel import Session, select
 
 from directory.models import Service
-from directory.present import commune_view, coordinates, phone_view, wait_view
+from directory.present import commune_view, coordinates, distance_from, phone_view, wait_view
 from directory.reference import ReferenceData
 from directory.search import Boost, SearchIndex, SearchRequest
 from directory.vocabulary import vocabulary_for
@@ -140,12 +140,7 @@ def search_directory(session: Session, index: SearchIndex, reference: ReferenceD
 
 
 def _result(row: Service, hit, commune, reference: ReferenceData) -> dict:
-    distance = None
-    place = coordinates(row, reference)
-    if commune is not None and place and commune.has_coordinates:
-        from directory.gazetteer import distance_km
-
-        distance = round(distance_km(commune.lat, commune.lon, *place), 1)
+    distance = distance_from(commune, coordinates(row, reference))
     return {
         "id": row.id,
         "name": row.name,

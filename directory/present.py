@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from directory.gazetteer import distance_km
 from directory.models import Service
 from directory.reference import ReferenceData
 
@@ -68,6 +69,14 @@ def coordinates(row: Service, reference: ReferenceData) -> tuple[float, float] |
     if commune and commune.has_coordinates:
         return commune.lat, commune.lon
     return None
+
+
+def distance_from(commune, place: tuple[float, float] | None) -> float | None:
+    """Kilometres (one decimal) from a commune's centroid to a service's place, or None
+    when either is unknown."""
+    if commune is None or place is None or not commune.has_coordinates:
+        return None
+    return round(distance_km(commune.lat, commune.lon, *place), 1)
 
 
 def service_summary(row: Service, reference: ReferenceData) -> dict:

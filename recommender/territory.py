@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from directory.gazetteer import Commune, distance_km
+from directory.gazetteer import Commune
 from directory.models import Service
-from directory.present import coordinates, phone_view, wait_view
+from directory.present import coordinates, distance_from, phone_view, wait_view
 from directory.reference import ReferenceData
 from directory.storage import services_covering, services_of_types
 
@@ -24,9 +24,7 @@ def _how_to_refer(row: Service) -> str | None:
 
 def _view(row: Service, commune: Commune, covers: bool, reference: ReferenceData) -> dict:
     place = coordinates(row, reference)
-    distance = None
-    if place and commune.has_coordinates:
-        distance = round(distance_km(commune.lat, commune.lon, *place), 1)
+    distance = distance_from(commune, place)
     eligibility = row.eligibility or {}
     return {
         "id": row.id,

@@ -55,3 +55,13 @@ def test_autocomplete_by_postcode(reference):
 def test_distance_between_le_mans_and_sable(reference):
     distance = reference.gazetteer.distance_km("72181", "72264")
     assert 40 < distance < 50
+
+
+def test_distance_from_a_commune_to_a_place(reference):
+    from directory.present import distance_from
+
+    le_mans, sable = reference.gazetteer.get("72181"), reference.gazetteer.get("72264")
+    assert 40 < distance_from(le_mans, (sable.lat, sable.lon)) < 50
+    assert distance_from(le_mans, (le_mans.lat, le_mans.lon)) == 0.0
+    assert distance_from(None, (sable.lat, sable.lon)) is None
+    assert distance_from(le_mans, None) is None
