@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from directory.indexing import document_for, zone_keys_by_service
+from directory.indexing import documents_of
 from directory.models import Service
 from directory.reference import ReferenceData
 from directory.vocabulary import stem, tokenize
@@ -24,23 +24,21 @@ def fts_terms(text: str) -> list[str]:
 
 
 def build_fts(session: Session, reference: ReferenceData, path: Path, batch: int = 2000) -> None:
-    """Write the FTS5 baseline database at ``path`` (services read ``batch`` at a time)."""
+    """Write the FTS5 baseline database at ``path`` (rows inserted ``batch`` at a time)."""
     connection = sqlite3.connect(path)
     connection.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, body, zones, "
                        "tokenize='unicode61 remove_diacritics 2')")
-    ids = list(session.exec(select(Service.id).order_by(Service.id)))
-    for start in range(0, len(ids), batch):
-        chunk = ids[start:start + batch]
-        keys = zone_keys_by_service(session, chunk)
-        rows = []
-        for row in session.exec(select(Service).where(Service.id.in_(chunk))):
-            document = document_for(row, sorted(keys.get(row.id, [])), reference)
-            text = " ".join([document.name, document.type_text, document.operator, document.problem_text,
-                             document.description, document.place_text])
-            zones = " ".join(k.replace(":", "_") for k in document.zones)
-            rows.append((row.id, " ".join(fts_terms(text)), zones))
-            session.expunge(row)
-        connection.executemany("INSERT INTO docs VALUES (?, ?, ?)", rows)
+    ids = list(session.exec(select(Service.id)))
+    rows = []
+    for document in documents_of(session, reference, ids):
+        text = " ".join([document.name, document.type_text, document.operator, document.problem_text,
+                         document.description, document.place_text])
+        zones = " ".join(k.replace(":", "_") for k in document.zones)
+        rows.append((document.id, " ".join(fts_terms(text)), zones))
+        if len(rows) >= batch:
+            connection.executemany("INSERT INTO docs VALUES (?, ?, ?)", rows)
+            rows = []
+    connection.executemany("INSERT INTO docs VALUES (?, ?, ?)", rows)
     connection.commit()
     connection.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterator
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -21,6 +22,8 @@ BULK_REINDEX_THRESHOLD = 2000
 PARALLEL_BUILD_MIN = 5000
 # Rows fetched at a time when reading a whole table (a national one has millions of keys).
 STREAM_ROWS = 10_000
+# Ids per ``IN (…)`` query.
+IN_CHUNK = 500
 
 
 def data_fingerprint(session: Session, reference: ReferenceData) -> str:
@@ -101,11 +104,15 @@ def document_for(row: Service, zone_keys: list[str], reference: ReferenceData) -
     )
 
 
+def _chunks(ids: list[str]) -> list[list[str]]:
+    return [ids[i:i + IN_CHUNK] for i in range(0, len(ids), IN_CHUNK)]
+
+
 def zone_keys_by_service(session: Session, service_ids: list[str] | None = None) -> dict[str, list[str]]:
-    """Coverage keys of every service (or of these services), in one query per 500."""
+    """Coverage keys of every service (or of these services, a chunk of ids per query)."""
     keys: dict[str, list[str]] = {}
     query = select(ServiceZone.service_id, ServiceZone.zone_key)
-    chunks = [None] if service_ids is None else [service_ids[i:i + 500] for i in range(0, len(service_ids), 500)]
+    chunks = [None] if service_ids is None else _chunks(service_ids)
     for chunk in chunks:
         selected = query if chunk is None else query.where(ServiceZone.service_id.in_(chunk))
         for service_id, key in session.exec(selected):
@@ -131,18 +138,21 @@ def _partition_members(session: Session, reference: ReferenceData) -> dict[str, 
     return members
 
 
+def documents_of(session: Session, reference: ReferenceData, ids: list[str]) -> Iterator[SearchDocument]:
+    """Search documents of these services, in id order, read a chunk at a time (memory
+    stays bounded whatever the number of ids)."""
+    for chunk in _chunks(sorted(ids)):
+        keys = zone_keys_by_service(session, chunk)
+        rows = sorted(session.exec(select(Service).where(Service.id.in_(chunk))), key=lambda r: r.id)
+        for row in rows:
+            yield document_for(row, sorted(keys.get(row.id, [])), reference)
+            session.expunge(row)  # indexed: no need to keep it in the session
+
+
 def _partition_groups(session: Session, reference: ReferenceData, members: dict[str, list[str]]):
-    """``(partition, documents)`` pairs, one département at a time (bounded memory)."""
+    """``(partition, documents)`` pairs, one département at a time."""
     for partition in sorted(members):
-        ids = members[partition]
-        keys = zone_keys_by_service(session, ids)
-        rows = []
-        for start in range(0, len(ids), 500):
-            rows += session.exec(select(Service).where(Service.id.in_(ids[start:start + 500])))
-        rows.sort(key=lambda r: r.id)
-        yield partition, (document_for(row, sorted(keys.get(row.id, [])), reference) for row in rows)
-        for row in rows:  # written: no need to keep them in the session
-            session.expunge(row)
+        yield partition, documents_of(session, reference, members[partition])
 
 
 def rebuild_index(session: Session, index: SearchIndex, reference: ReferenceData, processes: int = 1) -> int:

@@ -2,7 +2,7 @@
 
 - ``SearchIndex.open(path | None)``: a file index in the instance folder, or in memory,
   partitioned by département (``directory.search.index``).
-- ``index.rebuild(groups, fingerprint)``, ``index.add_or_update(docs)``, ``index.remove(id)``.
+- ``index.rebuild(groups, fingerprint)``, ``index.update(docs, removed_ids, fingerprint)``.
 - ``index.query(SearchRequest)`` → ``SearchOutcome``: hits with scores, facets, totals.
 
 French analysis: words split on apostrophes and punctuation, lower-cased, French stop
@@ -12,8 +12,8 @@ into terms here, so quotes, ``AND``, ``*``, ``field:value``… are plain words.
 """
 
 from directory.search.analysis import ANALYSIS_VERSION, french_analyzer
-from directory.search.index import NATIONAL, SearchIndex, partitions_of
+from directory.search.index import NATIONAL, SearchIndex
 from directory.search.records import Boost, SearchDocument, SearchHit, SearchOutcome, SearchRequest, SearchUnavailable
 
 __all__ = ["ANALYSIS_VERSION", "NATIONAL", "Boost", "SearchDocument", "SearchHit", "SearchIndex",
-           "SearchOutcome", "SearchRequest", "SearchUnavailable", "french_analyzer", "partitions_of"]
+           "SearchOutcome", "SearchRequest", "SearchUnavailable", "french_analyzer"]

@@ -202,14 +202,6 @@ class SearchIndex:
             self._write_fingerprint(f"{ANALYSIS_VERSION}:{fingerprint}")
         return True
 
-    def add_or_update(self, documents: Iterable[SearchDocument], fingerprint: str | None = None) -> None:
-        """Index new or changed services (readers see them on their next query)."""
-        self.update(list(documents), set(), fingerprint)
-
-    def remove(self, service_id: str, fingerprint: str | None = None) -> None:
-        """Remove a service from the index."""
-        self.update([], {service_id}, fingerprint)
-
     def update(self, documents: list[SearchDocument], removed: set[str], fingerprint: str | None) -> None:
         """Index new or changed services in their partitions, drop them from partitions they
         left, and drop the ``removed`` ids everywhere; one commit per touched partition."""
@@ -231,14 +223,18 @@ class SearchIndex:
             if fingerprint is not None:
                 self._write_fingerprint(f"{ANALYSIS_VERSION}:{fingerprint}")
 
+    def _existing(self, keys: Iterable[str]) -> list[Partition]:
+        """The partitions among ``keys`` that exist."""
+        return [p for p in (self._partition(k, create=False) for k in keys) if p is not None]
+
     def doc_count(self) -> int:
         """Indexed documents (a service of two départements counts in both)."""
-        return sum(p.doc_count() for p in (self._partition(k, False) for k in self._known_keys()) if p)
+        return sum(p.doc_count() for p in self._existing(self._known_keys()))
 
     def warm(self) -> int:
         """Load what ranking needs from every partition (at start, before the server forks
         its workers, which then share it): no request pays for a cold partition."""
-        return sum(p.warm() for p in (self._partition(k, create=False) for k in self._known_keys()) if p)
+        return sum(p.warm() for p in self._existing(self._known_keys()))
 
     def partition_keys(self) -> list[str]:
         """The partitions that exist (département codes)."""
@@ -266,13 +262,10 @@ class SearchIndex:
         return outcome
 
     def _partitions_for(self, wanted: list[str] | None) -> list[Partition]:
-        if wanted is not None:
-            found = [p for p in (self._partition(k, create=False) for k in wanted) if p is not None]
-            if found:
-                return found
-            # A commune outside every partition (another département than the directory's):
-            # its search reads everything, so that it still finds the nearest services.
-        return [p for p in (self._partition(k, create=False) for k in self._known_keys()) if p is not None]
+        found = self._existing(wanted) if wanted is not None else []
+        # A commune outside every partition (another département than the directory's)
+        # reads everything, so that it still finds the nearest services.
+        return found or self._existing(self._known_keys())
 
 
 _ANALYZER = french_analyzer()
