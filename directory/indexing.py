@@ -155,11 +155,13 @@ def _partition_groups(session: Session, reference: ReferenceData, members: dict[
         yield partition, documents_of(session, reference, members[partition])
 
 
-def rebuild_index(session: Session, index: SearchIndex, reference: ReferenceData, processes: int = 1) -> int:
+def rebuild_index(session: Session, index: SearchIndex, reference: ReferenceData, processes: int = 1,
+                  fingerprint: str | None = None) -> int:
     """Rebuild the whole index from the database, one département partition at a time;
     with ``processes`` > 1 and a large file index, partitions are written in parallel.
-    Return how many services were indexed."""
-    fingerprint = data_fingerprint(session, reference)
+    ``fingerprint`` is the data's, when the caller has just computed it. Return how many
+    services were indexed."""
+    fingerprint = fingerprint or data_fingerprint(session, reference)
     members = _partition_members(session, reference)
     total = sum(len(ids) for ids in members.values())
     if (processes > 1 and index.path is not None and len(members) > 1 and total >= PARALLEL_BUILD_MIN
@@ -189,7 +191,7 @@ def ensure_index(session: Session, index: SearchIndex, reference: ReferenceData,
     fingerprint = data_fingerprint(session, reference)
     if index.is_current(fingerprint) or index.restore_snapshot(fingerprint):
         return False
-    count = rebuild_index(session, index, reference, processes)
+    count = rebuild_index(session, index, reference, processes, fingerprint)
     log.info("Index de recherche reconstruit : %s services", count)
     return True
 
