@@ -75,10 +75,30 @@ def line_of(node: Node | None, loc: tuple) -> int | None:
     return current.start_mark.line + 1
 
 
+def _first_alias(text: str) -> tuple[int, str] | None:
+    """(line, name) of the first anchor or alias of a document, if any.
+
+    Directory files never need them, and an alias bomb (aliases of aliases) would make a
+    300 KB file expand into gigabytes once validated: they are refused before composing.
+    """
+    if "&" not in text and "*" not in text:
+        return None
+    for event in yaml.parse(text, Loader=_SafeLoader):
+        anchor = getattr(event, "anchor", None)
+        if isinstance(event, yaml.AliasEvent) or anchor:
+            return event.start_mark.line + 1, anchor or ""
+    return None
+
+
 def parse_yaml_document(text: str, label: str) -> tuple[Any, Node | None, list[LoadIssue]]:
-    """Parse a YAML document keeping its node tree (for line numbers); a syntax error
-    becomes an issue with its line."""
+    """Parse a YAML document keeping its node tree (for line numbers); a syntax error, an
+    anchor or an alias becomes an issue with its line."""
     try:
+        alias = _first_alias(text)
+        if alias is not None:
+            return None, None, [LoadIssue(label, alias[0], None, "(fichier)",
+                                          f"ancres et alias YAML non acceptés (« {alias[1]} ») : "
+                                          "écrivez chaque valeur en entier")]
         loader = _SafeLoader(text)
         try:
             root = loader.get_single_node()
@@ -108,8 +128,13 @@ def parse_yaml_text(text: str, label: str) -> tuple[list, list[Node | None], lis
 
 
 def check_entries(raw_entries: list, nodes: list[Node | None], reference: ReferenceData,
-                  label: str) -> LoadResult:
-    """Validate raw entries (dicts) and detect duplicate ids; collect every issue."""
+                  label: str, max_entries: int | None = None) -> LoadResult:
+    """Validate raw entries (dicts) and detect duplicate ids; collect every issue. Beyond
+    ``max_entries`` entries, the file is refused before any validation."""
+    if max_entries is not None and len(raw_entries) > max_entries:
+        return LoadResult([], [LoadIssue(label, None, None, "(fichier)",
+                                         f"trop d'entrées ({len(raw_entries)}) : {max_entries} au plus par "
+                                         "import ; chargez un annuaire plus grand avec « maillage load »")])
     entries: list[ServiceEntry] = []
     issues: list[LoadIssue] = []
     seen: dict[str, int | None] = {}
@@ -132,12 +157,13 @@ def check_entries(raw_entries: list, nodes: list[Node | None], reference: Refere
     return LoadResult(entries, issues)
 
 
-def check_text(text: str, reference: ReferenceData, label: str = "<texte>") -> LoadResult:
-    """Parse and validate a YAML document given as text."""
+def check_text(text: str, reference: ReferenceData, label: str = "<texte>",
+               max_entries: int | None = None) -> LoadResult:
+    """Parse and validate a YAML document given as text (at most ``max_entries`` entries)."""
     raw_entries, nodes, issues = parse_yaml_text(text, label)
     if issues:
         return LoadResult([], issues)
-    return check_entries(raw_entries, nodes, reference, label)
+    return check_entries(raw_entries, nodes, reference, label, max_entries)
 
 
 def check_file(path: Path, reference: ReferenceData) -> LoadResult:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from html import escape
 
 import folium
 from folium.plugins import FastMarkerCluster
 from markupsafe import Markup
 
+from directory.map_layers import DataMarkers, MarkerRow, circle, phone_segments, pin, segment
 from directory.maps_assets import use_local_assets
 
 DOMAIN_COLOURS = {"logement": "#1d4ed8", "hebergement": "#7c3aed", "sante": "#047857",
@@ -71,35 +71,18 @@ def render(fmap: folium.Map) -> MapParts:
                     Markup(root.script.render()), fmap.get_name())
 
 
-def _pin(label: str, colour: str, extra_class: str = "") -> folium.DivIcon:
-    return folium.DivIcon(
-        html=f'<span class="map-pin {extra_class}" style="background:{colour}">{escape(label)}</span>',
-        icon_size=(28, 28), icon_anchor=(14, 14), class_name="map-pin-wrapper")
-
-
-def _popup(lines: list[str]) -> folium.Popup:
-    return folium.Popup("<br>".join(lines), max_width=280)
-
-
-def phone_html(phone: dict | None) -> str:
-    """A phone for a popup: ``tel:`` only for real numbers."""
-    if not phone:
-        return "Pas de numéro référencé"
-    if phone.get("dial"):
-        return f'<a href="tel:{escape(phone["dial"])}">{escape(phone["number"])}</a>'
-    return f'{escape(phone["number"])} <em>(numéro fictif)</em>'
-
-
 def orientation_map(result: dict, tiles: TileSettings, sheet_url) -> MapParts:
     """The household's commune and the suggested services numbered by rank."""
     commune = result["commune"]
     fmap = _new_map(tiles, (commune["lat"] or 47.99, commune["lon"] or 0.2), 10)
     points = []
+    rows: list[MarkerRow] = []
     if commune["lat"] is not None:
-        folium.Marker([commune["lat"], commune["lon"]], icon=_pin("⌂", "#111827", "map-pin--home"),
-                      tooltip=f"Commune du ménage : {escape(commune['name'])}",
-                      popup=_popup([f"<strong>Commune du ménage</strong> : {escape(commune['name'])}",
-                                    "(position de la commune, jamais une adresse)"])).add_to(fmap)
+        rows.append(MarkerRow(
+            commune["lat"], commune["lon"], pin=pin("⌂", "#111827", "home"),
+            tooltip=f"Commune du ménage : {commune['name']}",
+            popup=[[segment("Commune du ménage", strong=True), segment(f" : {commune['name']}")],
+                   [segment("(position de la commune, jamais une adresse)")]]))
         points.append((commune["lat"], commune["lon"]))
     placed: set[str] = set()
     taken: dict[tuple[float, float], int] = {}
@@ -110,17 +93,16 @@ def orientation_map(result: dict, tiles: TileSettings, sheet_url) -> MapParts:
             placed.add(service["id"])
             colour = DOMAIN_COLOURS.get(service.get("domain", ""), "#374151")
             wait = (service.get("wait") or {}).get("summary", "délai non renseigné")
-            popup = _popup([
-                f'<strong>{suggestion["rank"]}. {escape(service["name"])}</strong>',
-                escape(suggestion["type_label"]),
-                f"Délai : {escape(wait)}",
-                phone_html(service.get("phone")),
-                f'<a href="{escape(sheet_url(service["id"]))}">Voir la fiche</a>',
-            ])
             location = _spread(service["lat"], service["lon"], taken)
-            folium.Marker(location, popup=popup, icon=_pin(str(suggestion["rank"]), colour),
-                          tooltip=escape(service["name"])).add_to(fmap)
+            rows.append(MarkerRow(
+                location[0], location[1], pin=pin(str(suggestion["rank"]), colour), tooltip=service["name"],
+                popup=[[segment(f'{suggestion["rank"]}. {service["name"]}', strong=True)],
+                       [segment(suggestion["type_label"])],
+                       [segment(f"Délai : {wait}")],
+                       phone_segments(service.get("phone")),
+                       [segment("Voir la fiche", href=sheet_url(service["id"]))]]))
             points.append(tuple(location))
+    DataMarkers(rows).add_to(fmap)
     _fit(fmap, points)
     return render(fmap)
 
@@ -150,17 +132,16 @@ def service_map(service: dict, domain: str, communes: list, tiles: TileSettings)
     fmap = _new_map(tiles, center, 10)
     points = []
     zone = folium.FeatureGroup(name="Communes desservies").add_to(fmap)
-    for commune in communes:
-        if commune.lat is None:
-            continue
-        folium.CircleMarker([commune.lat, commune.lon], radius=4, color=COVERED, fill=True,
-                            fill_opacity=0.6, weight=1, tooltip=escape(commune.name)).add_to(zone)
-        points.append((commune.lat, commune.lon))
+    served = [MarkerRow(c.lat, c.lon, tooltip=c.name, circle=circle(COVERED, 4, 0.6))
+              for c in communes if c.lat is not None]
+    DataMarkers(served).add_to(zone)
+    points += [(row.lat, row.lon) for row in served]
     if coordinates:
         label = "Commune du site (adresse confidentielle)" if service.get("address_confidential") else "Site"
-        folium.Marker(list(coordinates), icon=_pin("●", DOMAIN_COLOURS.get(domain, "#374151")),
-                      tooltip=f"{label} : {escape(service['name'])}",
-                      popup=_popup([f"<strong>{escape(service['name'])}</strong>", escape(label)])).add_to(fmap)
+        site = MarkerRow(coordinates[0], coordinates[1], pin=pin("●", DOMAIN_COLOURS.get(domain, "#374151")),
+                         tooltip=f"{label} : {service['name']}",
+                         popup=[[segment(service["name"], strong=True)], [segment(label)]])
+        DataMarkers([site]).add_to(fmap)
         points.append(tuple(coordinates))
     _fit(fmap, points)
     return render(fmap)
@@ -207,13 +188,11 @@ def cartography_map(layers: dict[str, list[list]], domain_labels: dict[str, str]
         group = folium.FeatureGroup(name="Couverture").add_to(fmap)
         colours = {"covered": COVERED, "not_covered": NOT_COVERED, "distant": DISTANT}
         labels = {"covered": "couverte", "not_covered": "non couverte", "distant": "couverte de loin"}
-        for commune in coverage:
-            folium.CircleMarker(
-                [commune["lat"], commune["lon"]], radius=6, color=colours[commune["status"]],
-                fill=True, fill_opacity=0.75, weight=1,
-                tooltip=f"{escape(commune['name'])} : {labels[commune['status']]}",
-                class_name=f"coverage coverage--{commune['status']}").add_to(group)
-            points.append((commune["lat"], commune["lon"]))
+        rows = [MarkerRow(commune["lat"], commune["lon"], tooltip=f"{commune['name']} : {labels[commune['status']]}",
+                          circle=circle(colours[commune["status"]], 6, 0.75, f"coverage coverage--{commune['status']}"))
+                for commune in coverage]
+        DataMarkers(rows).add_to(group)
+        points += [(row.lat, row.lon) for row in rows]
     folium.LayerControl(collapsed=False).add_to(fmap)
     _fit(fmap, points)
     return render(fmap)

@@ -97,8 +97,13 @@ def service_summary(row: Service, reference: ReferenceData) -> dict:
     }
 
 
-def service_detail(row: Service, reference: ReferenceData, covered: list[str]) -> dict:
-    """Full description of a service for its sheet and ``GET /api/services/<id>``."""
+# Kept for the network: who verified (a staff e-mail) and the verification notes.
+INTERNAL_FIELDS = ("verified_by", "notes")
+
+
+def service_detail(row: Service, reference: ReferenceData, covered: list[str], internal: bool = False) -> dict:
+    """Full description of a service for its sheet and ``GET /api/services/<id>``; the
+    ``INTERNAL_FIELDS`` only for the network's coordinators (``internal``)."""
     taxonomy = reference.taxonomy
     detail = service_summary(row, reference)
     eligibility = dict(row.eligibility or {})
@@ -133,6 +138,9 @@ def service_detail(row: Service, reference: ReferenceData, covered: list[str]) -
         "notes": row.notes,
         "version": row.version,
     })
+    if not internal:
+        for name in INTERNAL_FIELDS:
+            del detail[name]
     return detail
 
 

@@ -333,6 +333,8 @@ def french_message(error: dict) -> str:
         return f"valeur non permise : choisir parmi {ctx.get('expected', '')}".replace("'", "")
     if kind == "string_too_long":
         return f"trop long ({ctx.get('max_length')} caractères au plus)"
+    if kind == "too_long":
+        return f"liste trop longue ({ctx.get('max_length')} éléments au plus)"
     if kind in ("greater_than_equal", "less_than_equal"):
         bound = ctx.get("ge", ctx.get("le"))
         word = "au moins" if kind == "greater_than_equal" else "au plus"

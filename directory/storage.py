@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import event, func
+from sqlalchemy import event, func, inspect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, create_engine, delete, select
 
 from directory.models import Service, ServiceTypeLink, ServiceZone, utcnow
@@ -22,7 +23,9 @@ from directory.zones import covered_communes, expand_zone, keys_for_commune
 def make_engine(url: str) -> Engine:
     """Create the engine; SQLite gets WAL, foreign keys and a busy timeout per connection."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # hide_parameters: a failed statement's log line never shows the values (e-mails, hashes).
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -34,12 +37,43 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def create_schema(engine: Engine) -> None:
-    """Create the tables that do not exist yet."""
+    """Create the tables that do not exist yet, and the columns added to existing ones."""
     SQLModel.metadata.create_all(engine)
+    add_missing_columns(engine)
+
+
+def add_missing_columns(engine: Engine) -> list[str]:
+    """Add the model columns an older database lacks (each has a server default); return them.
+
+    The only schema change Maillage makes in place: a new column with a default, so a
+    database created by an earlier release keeps working after an upgrade.
+    """
+    inspector = inspect(engine)
+    added = []
+    for table in SQLModel.metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            continue
+        existing = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in existing:
+                continue
+            if column.server_default is None:
+                raise RuntimeError(f"colonne {table.name}.{column.name} sans valeur par défaut : migration manuelle")
+            ddl = (f"ALTER TABLE {table.name} ADD COLUMN {column.name} {column.type.compile(engine.dialect)} "
+                   f"NOT NULL DEFAULT {column.server_default.arg}")
+            try:
+                with engine.begin() as connection:
+                    connection.execute(text(ddl))
+            except DBAPIError:
+                # Another node added it at the same time.
+                if column.name not in {c["name"] for c in inspect(engine).get_columns(table.name)}:
+                    raise
+            added.append(f"{table.name}.{column.name}")
+    return added
 
 
 def entry_to_columns(entry: ServiceEntry) -> dict:

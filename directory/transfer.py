@@ -70,20 +70,22 @@ NULLABLE_BLOCKS = tuple(path for path in BLOCK_PATHS if _nullable(schema_field(p
 # --- Export -------------------------------------------------------------------------------
 
 def _cell(value: Any) -> str:
-    """Text of one cell."""
+    """Text of one cell; any cell that carries text (a text field or a joined list) is
+    escaped against formula injection. Numbers, booleans and dates carry no text."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "oui" if value else "non"
+    if isinstance(value, (int, float)):
+        return repr(value) if isinstance(value, float) else str(value)
     if isinstance(value, list):
         items = [str(item) for item in value]
         if any(LIST_SEPARATOR in item for item in items):
             raise ValueError(f"« {LIST_SEPARATOR} » interdit dans une valeur de liste : {items}")
-        return LIST_SEPARATOR.join(items)
-    if isinstance(value, float):
-        return repr(value)
-    text = str(value)
-    return f"'{text}" if isinstance(value, str) and FORMULA.match(text) else text
+        text = LIST_SEPARATOR.join(items)
+    else:
+        text = str(value)
+    return f"'{text}" if FORMULA.match(text) else text
 
 
 def entries_to_csv(entries: list[dict]) -> str:
@@ -110,6 +112,8 @@ def _value(column: str, cell: str) -> Any:
     if not text:
         return None if column in NULLABLE_COLUMNS else _OMIT
     kind = COLUMN_KINDS[column]
+    if kind in ("text", "list") and FORMULA.match(text) and text.startswith("'"):
+        text = text[1:]  # the export's formula escape
     if kind == "list":
         return [item.strip() for item in text.split(LIST_SEPARATOR) if item.strip()]
     if kind == "bool":
@@ -123,8 +127,6 @@ def _value(column: str, cell: str) -> Any:
     if kind == "date" and (match := FRENCH_DATE.match(text)):
         day, month, year = match.groups()
         return f"{year}-{int(month):02d}-{int(day):02d}"
-    if kind == "text" and FORMULA.match(text):
-        return text[1:] if text.startswith("'") else text
     return text
 
 
@@ -256,13 +258,14 @@ def _csv_wording(issue: LoadIssue) -> LoadIssue:
     return issue
 
 
-def check_csv(text: str | bytes, reference: ReferenceData, label: str = "<csv>") -> LoadResult:
+def check_csv(text: str | bytes, reference: ReferenceData, label: str = "<csv>",
+              max_entries: int | None = None) -> LoadResult:
     """Parse and validate a directory CSV: every issue at once, each with the file, the CSV
     line, the entry id and the field (same result type as ``loader.check_text``)."""
     raw_entries, lines, issues = parse_csv(text, label)
     if not raw_entries:
         return LoadResult([], issues)
-    result = check_entries(raw_entries, [_row_node(line) for line in lines], reference, label)
+    result = check_entries(raw_entries, [_row_node(line) for line in lines], reference, label, max_entries)
     issues = sorted(issues + [_csv_wording(issue) for issue in result.issues],
                     key=lambda issue: issue.line or 0)
     return LoadResult(result.entries, issues)

@@ -18,6 +18,10 @@ from recommender.rules import _fail
 
 ROLE = Literal["gardien", "travailleur_social", "coordinateur"]
 MAX_DESCRIPTION = 2000
+# Lists are bounded (a hostile body could hold millions of items): a household has at most
+# a handful of benefits or follow-ups, and the taxonomy has fewer than 40 problem codes.
+MAX_PROBLEMS = 40
+MAX_HOUSEHOLD_ITEMS = 20
 
 
 def _reference(info: ValidationInfo) -> ReferenceData | None:
@@ -46,11 +50,14 @@ class Household(BaseModel):
 
     age: Annotated[int, Field(ge=0, le=120)] | None = None
     nb_enfants_mineurs: Annotated[int, Field(ge=0, le=30)] | None = None
-    prestations: list[Annotated[str, _code("household:prestations", "prestation inconnue")]] | None = None
-    notifications_mdph: list[Annotated[str, _code("household:notifications_mdph",
-                                                  "notification MDPH inconnue")]] | None = None
+    prestations: Annotated[list[Annotated[str, _code("household:prestations", "prestation inconnue")]],
+                           Field(max_length=MAX_HOUSEHOLD_ITEMS)] | None = None
+    notifications_mdph: Annotated[list[Annotated[str, _code("household:notifications_mdph",
+                                                            "notification MDPH inconnue")]],
+                                  Field(max_length=MAX_HOUSEHOLD_ITEMS)] | None = None
     demande_mdph_en_cours: bool | None = None
-    suivis_en_cours: list[Annotated[str, _code("service_types", "type de suivi inconnu")]] | None = None
+    suivis_en_cours: Annotated[list[Annotated[str, _code("service_types", "type de suivi inconnu")]],
+                               Field(max_length=MAX_HOUSEHOLD_ITEMS)] | None = None
     contact_etabli: Annotated[str, _code("household:contact_etabli", "valeur inconnue")] | None = None
     bailleur: Annotated[str, _code("household:bailleur", "bailleur inconnu")] | None = None
     mesure_protection: Annotated[str, _code("household:mesure_protection", "mesure inconnue")] | None = None
@@ -62,7 +69,8 @@ class OrientationInput(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     commune: Annotated[str, Field(min_length=1, max_length=100)]
-    problems: list[Annotated[str, _code("problems", "code problème inconnu")]] = []
+    problems: Annotated[list[Annotated[str, _code("problems", "code problème inconnu")]],
+                        Field(max_length=MAX_PROBLEMS)] = []
     description: Annotated[str, Field(max_length=MAX_DESCRIPTION)] | None = None
     role: ROLE = "travailleur_social"
     household: Household = Household()

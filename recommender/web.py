@@ -15,6 +15,7 @@ from recommender.engine import Engine
 from recommender.form import form_to_body
 from recommender.request import InvalidRequest, parse_request
 from recommender.territory import ServiceFinder
+from web.params import error_list, json_body
 from web.state import current_state, db_session
 from workspace.gaps import record_gaps
 
@@ -36,17 +37,13 @@ def compute(body: dict) -> dict:
 
 
 def _error_body(error: InvalidRequest) -> dict:
-    return {"error": error.message, "field": error.field, "status": 400,
-            "errors": [{"field": e.field, "message": e.message} for e in error.errors]}
+    return {"error": error.message, "field": error.field, "status": 400, **error_list(error.errors)}
 
 
 @bp.post("/api/orientations")
 def orientations_api():
     """Ranked, explained orientations for a household (JSON in, JSON out)."""
-    body = request.get_json(silent=True)
-    if body is None:
-        return jsonify({"error": "corps JSON attendu (Content-Type: application/json)",
-                        "field": "(corps)", "status": 400}), 400
+    body = json_body(request)
     try:
         return jsonify(compute(body))
     except InvalidRequest as error:
@@ -84,19 +81,24 @@ def _answer_page(template: str, form):
                            error_fields={e.field for e in errors}, **_form_context()), status
 
 
+def _description_in_url(template: str):
+    """The page refusing a description sent in the address (it would reach logs and history)."""
+    error = FieldError("description", "la description ne passe jamais dans l'adresse : "
+                                      "utilisez le formulaire (envoi POST)")
+    return render_template(template, body={}, result=None, errors=[error],
+                           error_fields={"description"}, **_form_context()), 400
+
+
 @bp.route("/orientation", methods=["GET", "POST"])
 def orientation_page():
     """Form and results on the same page: GET for code-only (bookmarkable) queries, POST
     when a description is typed."""
     form = request.form if request.method == "POST" else request.args
+    if request.method == "GET" and form.get("description", "").strip():
+        return _description_in_url("orientation/page.html")
     if request.method == "GET" and not form.get("commune") and not form.getlist("problems"):
         return render_template("orientation/page.html", body={}, result=None, errors=[],
                                error_fields=set(), **_form_context())
-    if request.method == "GET" and form.get("description"):
-        error = FieldError("description", "la description ne passe jamais dans l'adresse : "
-                                          "utilisez le formulaire (envoi POST)")
-        return render_template("orientation/page.html", body={}, result=None, errors=[error],
-                               error_fields={"description"}, **_form_context()), 400
     return _answer_page("orientation/page.html", form)
 
 
@@ -104,4 +106,6 @@ def orientation_page():
 def orientation_sheet():
     """Printable orientation sheet (one A4 page), no personal data unless typed on paper."""
     form = request.form if request.method == "POST" else request.args
+    if request.method == "GET" and form.get("description", "").strip():
+        return _description_in_url("orientation/sheet.html")
     return _answer_page("orientation/sheet.html", form)

@@ -80,3 +80,40 @@ def reference():
 def parse_html(response) -> BeautifulSoup:
     """Parsed HTML of a response."""
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+@pytest.fixture
+def users(app):
+    """A coordinator (coord@example.org) and an administrator (admin@example.org)."""
+    from sqlmodel import Session
+
+    from tests.factories import PASSWORD
+    from workspace.accounts import create_user
+
+    with Session(app.extensions["maillage"].engine) as session:
+        create_user(session, "coord@example.org", PASSWORD, "coordinateur")
+        create_user(session, "admin@example.org", PASSWORD, "admin")
+        session.commit()
+
+
+@pytest.fixture
+def coordinator(client, users):
+    """A client logged in as coordinator."""
+    from tests.factories import login
+
+    assert login(client).status_code == 302
+    return client
+
+
+@pytest.fixture
+def csrf_app(app_config, users):
+    """An application with CSRF protection on (as in production), same database as ``app``."""
+    application = create_app({**app_config, "WTF_CSRF_ENABLED": True})
+    yield application
+    application.extensions["maillage"].engine.dispose()
+
+
+@pytest.fixture
+def csrf_client(csrf_app):
+    """A client of ``csrf_app``."""
+    return csrf_app.test_client()

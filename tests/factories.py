@@ -58,3 +58,11 @@ def make_yaml(*entries: dict) -> str:
 def dedent(text: str) -> str:
     """Strip the common indentation of an inline YAML snippet."""
     return textwrap.dedent(text).lstrip("\n")
+
+
+PASSWORD = "correct horse battery"
+
+
+def login(client, email="coord@example.org", password=PASSWORD, **kwargs):
+    """POST the login form (``kwargs`` go to the test client: headers, environ_base…)."""
+    return client.post("/connexion", data={"email": email, "password": password}, **kwargs)

@@ -23,3 +23,19 @@ def test_api_conforms_to_its_description(case):
     # Empty query parameters deliberately mean "default" (HTML forms send them), which the
     # negative-data check counts as accepting an invalid integer.
     case.call_and_validate(excluded_checks=[positive_data_acceptance, negative_data_rejection])
+
+
+@pytest.fixture
+def production_like_schema(csrf_app):
+    return schemathesis.openapi.from_wsgi("/api/openapi.json", csrf_app)
+
+
+production_like = schemathesis.pytest.from_fixture("production_like_schema")
+
+
+@production_like.parametrize()
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_conforms_with_csrf_on_for_anonymous_clients(case):
+    # With CSRF on, as in production: anonymous writes get their documented 401, never a
+    # token error, and unsupported methods their 405.
+    case.call_and_validate(excluded_checks=[positive_data_acceptance, negative_data_rejection])

@@ -35,6 +35,11 @@ def test_database_failure_during_a_request_is_a_503_page(client, monkeypatch):
     assert api.status_code == 503 and api.is_json
 
 
+# The write-ahead log is empty or a few pages after start; a load's rows make it grow by
+# megabytes before the commit.
+WRITING_EVIDENCE_BYTES = 512 * 1024
+
+
 def test_killing_a_load_midway_leaves_the_database_as_before(tmp_path):
     """A bulk load is one transaction: a process killed in the middle writes nothing."""
     import signal
@@ -58,9 +63,18 @@ def test_killing_a_load_midway_leaves_the_database_as_before(tmp_path):
         return result.stdout
 
     before = count()
+    wal = tmp_path / "inst" / "maillage.db-wal"
     process = subprocess.Popen([sys.executable, "-c", "from app import main; main()", "load", str(big)],
                                env=env, cwd=str(root), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(4)  # validation done, rows being written
+    # Evidence that rows are being written: the uncommitted transaction spills its pages
+    # into the write-ahead log (validation writes nothing). Kill at the first sign of it.
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if wal.exists() and wal.stat().st_size > WRITING_EVIDENCE_BYTES:
+            break
+        time.sleep(0.01)
+    assert process.poll() is None, "the load ended before any write was seen"
+    assert wal.stat().st_size > WRITING_EVIDENCE_BYTES
     process.send_signal(signal.SIGKILL)
     process.communicate(timeout=30)
     assert process.returncode == -signal.SIGKILL

@@ -9,33 +9,11 @@ from sqlmodel import Session, select
 from directory.loader import check_text
 from directory.storage import get_service, row_to_data
 from tests.conftest import parse_html
-from tests.factories import make_entry, make_yaml
-from workspace.accounts import check_password, create_token, create_user
+from tests.factories import PASSWORD, login, make_entry, make_yaml
+from workspace.accounts import check_password, create_token
 from workspace.models import User
 
-PASSWORD = "correct horse battery"
 SERVICE = "ccas-allonnes"
-
-
-@pytest.fixture
-def users(app):
-    """A coordinator and an administrator."""
-    engine = app.extensions["maillage"].engine
-    with Session(engine) as session:
-        create_user(session, "coord@example.org", PASSWORD, "coordinateur")
-        create_user(session, "admin@example.org", PASSWORD, "admin")
-        session.commit()
-
-
-def login(client, email="coord@example.org", password=PASSWORD):
-    return client.post("/connexion", data={"email": email, "password": password})
-
-
-@pytest.fixture
-def coordinator(client, users):
-    """A client logged in as coordinator."""
-    assert login(client).status_code == 302
-    return client
 
 
 def _row(app, service_id=SERVICE):
@@ -122,7 +100,8 @@ def test_put_without_if_match_is_428(coordinator, app):
 
 
 def test_delete_closes_and_keeps_history(coordinator, app):
-    response = coordinator.delete(f"/api/services/{SERVICE}")
+    etag = coordinator.get(f"/api/services/{SERVICE}").headers["ETag"]
+    response = coordinator.delete(f"/api/services/{SERVICE}", headers={"If-Match": etag})
     assert response.status_code == 200 and response.get_json()["status"] == "closed"
     assert _row(app).status == "closed"
     page = parse_html(coordinator.get(f"/coordination/services/{SERVICE}/historique"))
@@ -130,15 +109,6 @@ def test_delete_closes_and_keeps_history(coordinator, app):
 
 
 # -- security ---------------------------------------------------------------------------
-@pytest.fixture
-def csrf_client(app_config, users):
-    from app import create_app
-
-    application = create_app({**app_config, "WTF_CSRF_ENABLED": True})
-    yield application.test_client()
-    application.extensions["maillage"].engine.dispose()
-
-
 def test_forms_without_csrf_token_are_refused(csrf_client):
     response = csrf_client.post("/connexion", data={"email": "coord@example.org", "password": PASSWORD})
     assert response.status_code == 400

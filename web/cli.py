@@ -19,6 +19,7 @@ from directory.reference import load_reference
 from directory.storage import count_services, upsert_entries
 from web.settings import DATA_DIR
 from web.state import current_state
+from workspace.cli import ACCOUNT_COMMANDS
 
 
 def _print_issues(issues) -> None:
@@ -163,48 +164,7 @@ def format_orientation(result: dict) -> str:
     return "\n".join(lines)
 
 
-@click.command("create-user")
-@click.argument("email")
-@click.option("--role", type=click.Choice(["coordinateur", "admin"]), default="coordinateur", show_default=True)
-@click.option("--password", prompt="Mot de passe", hide_input=True, confirmation_prompt=True,
-              envvar="MAILLAGE_NEW_USER_PASSWORD", help="Mot de passe (demandé si absent).")
-@with_appcontext
-def create_user_command(email: str, role: str, password: str) -> None:
-    """Créer un compte de coordination."""
-    from workspace.accounts import AccountError, create_user
-
-    with Session(current_state().engine) as session:
-        try:
-            user = create_user(session, email, password, role)
-        except AccountError as error:
-            click.echo(f"Compte non créé : {error}", err=True)
-            sys.exit(1)
-        session.commit()
-        click.echo(f"Compte {user.email} créé ({user.role}).")
-
-
-@click.command("create-token")
-@click.argument("email")
-@click.option("--label", default="API", show_default=True, help="À quoi sert ce jeton.")
-@with_appcontext
-def create_token_command(email: str, label: str) -> None:
-    """Créer un jeton d'API pour un compte (affiché une seule fois)."""
-    from sqlmodel import select
-
-    from workspace.accounts import create_token
-    from workspace.models import User
-
-    with Session(current_state().engine) as session:
-        user = session.exec(select(User).where(User.email == email.strip().lower())).first()
-        if user is None:
-            click.echo(f"Aucun compte pour {email}", err=True)
-            sys.exit(1)
-        token = create_token(session, user, label)
-        session.commit()
-    click.echo(token)
-
-
-APP_COMMANDS = (create_user_command, create_token_command, orient_command, serve_command, check_command,
+APP_COMMANDS = (*ACCOUNT_COMMANDS, orient_command, serve_command, check_command,
                 load_command, export_command, reindex_command)
 
 

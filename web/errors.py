@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge, SecurityError
 
 from directory.finder import InvalidSearch
 from directory.search import SearchUnavailable
@@ -59,6 +59,17 @@ def init_app(app: Flask) -> None:
     def _csrf_error(_error: CSRFError):
         return error_response(400, "Formulaire expiré ou incomplet (jeton de sécurité) : "
                                    "rechargez la page et recommencez.", "csrf_token")
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(_error: SecurityError):
+        # Raised before the URL adapter exists (no url_for, so no page template).
+        return Response("Requête invalide : nom d'hôte non autorisé.\n", 400, mimetype="text/plain")
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(_error: RequestEntityTooLarge):
+        limit = request.max_content_length or 0
+        size = f"{limit // (1024 * 1024)} Mo" if limit >= 1024 * 1024 else f"{limit // 1024} Ko"
+        return error_response(413, f"Envoi trop volumineux ({size} au plus).", "(corps)")
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

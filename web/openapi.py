@@ -17,7 +17,9 @@ bp = Blueprint("openapi", __name__)
 _ERROR = {"type": "object", "required": ["error"],
           "properties": {"error": {"type": "string"}, "field": {"type": "string"},
                          "status": {"type": "integer"},
-                         "errors": {"type": "array", "items": {"type": "object"}}}}
+                         "errors": {"type": "array", "maxItems": 20, "items": {"type": "object"}},
+                         "errors_omitted": {"type": "integer",
+                                            "description": "Erreurs non listées au-delà des 20 premières"}}}
 _PHONE = {"type": ["object", "null"], "properties": {
     "number": {"type": "string"}, "placeholder": {"type": "boolean"},
     "dial": {"type": ["string", "null"], "description": "Chiffres à composer ; null pour un numéro fictif"}}}
@@ -44,7 +46,7 @@ def _json(schema: dict, description: str) -> dict:
 def _errors(*codes: int) -> dict:
     texts = {400: "Paramètre ou corps invalide (champ nommé)", 401: "Authentification requise",
              403: "Droits insuffisants", 404: "Introuvable", 409: "Conflit de version",
-             428: "En-tête If-Match requis",
+             413: "Corps trop volumineux (256 Ko au plus)", 428: "En-tête If-Match requis",
              503: "Base de données ou index de recherche momentanément indisponible (Retry-After)"}
     return {str(code): _json({"$ref": "#/components/schemas/Error"}, texts[code]) for code in codes}
 
@@ -93,18 +95,19 @@ def openapi_document() -> dict:
                         "responses": {"200": _json({"$ref": "#/components/schemas/SearchResponse"}, "Résultats"),
                                       **_errors(400, 503)}},
                 "post": {"summary": "Créer une structure", "security": _WRITE_SECURITY, "requestBody": body,
-                         "responses": {"201": service, **_errors(400, 401, 403, 409)}}},
+                         "responses": {"201": service, **_errors(400, 401, 403, 409, 413)}}},
             "/api/services/{service_id}": {
                 "parameters": [_ID],
                 "get": {"summary": "Une structure", "responses": {"200": service, **_errors(404)}},
                 "put": {"summary": "Remplacer une structure", "security": _WRITE_SECURITY,
                         "parameters": [_IF_MATCH], "requestBody": body,
-                        "responses": {"200": service, **_errors(400, 401, 403, 404, 409, 428)}},
+                        "responses": {"200": service, **_errors(400, 401, 403, 404, 409, 413, 428)}},
                 "patch": {"summary": "Modifier des champs", "security": _WRITE_SECURITY, "parameters": [_IF_MATCH],
                           "requestBody": _PATCH_BODY,
-                          "responses": {"200": service, **_errors(400, 401, 403, 404, 409, 428)}},
+                          "responses": {"200": service, **_errors(400, 401, 403, 404, 409, 413, 428)}},
                 "delete": {"summary": "Fermer une structure (historique conservé)", "security": _WRITE_SECURITY,
-                           "responses": {"200": service, **_errors(401, 403, 404, 409)}}},
+                           "parameters": [_IF_MATCH],
+                           "responses": {"200": service, **_errors(401, 403, 404, 409, 428)}}},
             "/api/communes": {"get": {"summary": "Autocomplétion des communes",
                                       "parameters": [_query("q", "Début du nom ou code postal"),
                                                      _query("departement", "Code du département"),
@@ -116,7 +119,7 @@ def openapi_document() -> dict:
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/OrientationInput"}}}},
                 "responses": {"200": _json({"$ref": "#/components/schemas/OrientationResponse"}, "Orientations"),
-                              **_errors(400)}}},
+                              **_errors(400, 413)}}},
             "/api/export/data-inclusion": {"get": {
                 "summary": "Export au schéma data·inclusion",
                 "responses": {"200": _json({"type": "object", "required": ["structures", "services"]}, "Export")}}},

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from werkzeug.exceptions import BadRequest
+
 
 class BadParameter(ValueError):
     """A request parameter is invalid; ``field`` names it, the message is French."""
@@ -37,3 +39,32 @@ def text_param(args: Mapping, name: str, max_length: int = 500, default: str = "
     if len(text) > max_length:
         raise BadParameter(name, f"« {name} » est trop long ({max_length} caractères au plus)")
     return text
+
+
+# Answers list at most this many field errors (a hostile body can hold thousands).
+MAX_ERRORS = 20
+
+
+def json_body(request) -> object:
+    """The request's JSON body; ``BadParameter`` on a missing, malformed or too deeply nested one.
+
+    The standard parser raises ``RecursionError`` (not ``ValueError``) on deep nesting, which
+    Flask's ``silent`` parsing does not catch.
+    """
+    if not request.is_json:
+        raise BadParameter("(corps)", "corps JSON attendu (Content-Type: application/json)")
+    try:
+        return request.get_json(silent=False)
+    except RecursionError:
+        raise BadParameter("(corps)", "corps JSON trop profondément imbriqué") from None
+    except BadRequest:
+        raise BadParameter("(corps)", "corps JSON illisible") from None
+
+
+def error_list(errors) -> dict:
+    """The ``errors`` of a 400 answer, capped at ``MAX_ERRORS`` with the count of the rest."""
+    shown = [{"field": e.field, "message": e.message} for e in errors[:MAX_ERRORS]]
+    body: dict = {"errors": shown}
+    if len(errors) > MAX_ERRORS:
+        body["errors_omitted"] = len(errors) - MAX_ERRORS
+    return body

@@ -6,23 +6,28 @@
   request carrying a bearer token is exempt (no ambient credential to abuse), and so is
   the read-only ``POST /api/orientations`` computation.
 - Login attempts are rate-limited (Flask-Limiter, storage given explicitly).
-- Headers: a CSP that allows the inline scripts folium generates and the tile host only.
+- Headers: a CSP whose inline scripts need this request's nonce (folium's generated map
+  script, which carries no user text: markers come as JSON data), and the tile host only.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
+import time
 from functools import wraps
 from urllib.parse import urlparse
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager, current_user
+from flask_login import LoginManager, current_user, login_user
 from flask_wtf.csrf import CSRFProtect
+from markupsafe import Markup
 
 from web.state import db_session
 from workspace.accounts import user_for_token
-from workspace.models import User
+from workspace.models import ROLES, User
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -30,14 +35,51 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 CSRF_EXEMPT_PATHS = ("/api/orientations",)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+LOGIN_AT_KEY = "login_at"
+# Request bodies: small everywhere (an orientation or a service entry is a few KB), larger
+# only for the import upload. Werkzeug answers 413 before reading more.
+MAX_BODY = 256 * 1024
+MAX_IMPORT_BODY = 6 * 1024 * 1024
+LARGE_BODY_ENDPOINTS = ("transfer.import_file",)
+# Answers about a household, or a coordinator's pages, are never kept by a browser or proxy.
+NO_STORE_PREFIXES = ("/coordination", "/connexion", "/orientation", "/api/orientations")
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
+def _load_user(session_id: str) -> User | None:
+    """The user of a session cookie, if the session is still valid.
+
+    A session names the user and the user's session generation (``"12:3"``): logout and
+    deactivation bump the generation, which ends every session of that user at once,
+    whatever the browser or the server restart. A session also ends ``SESSION_HOURS``
+    after login, even when it is used all along.
+    """
+    user_id, _, generation = (session_id or "").partition(":")
     try:
-        return db_session().get(User, int(user_id))
+        user = db_session().get(User, int(user_id))
+        generation_number = int(generation)
     except (TypeError, ValueError):
         return None
+    if user is None or not user.active or user.session_generation != generation_number:
+        return None
+    if not session_is_fresh(session.get(LOGIN_AT_KEY), current_app.config["SESSION_HOURS"]):
+        return None
+    return user
+
+
+def session_is_fresh(login_at, hours: float, now: float | None = None) -> bool:
+    """True while a session opened at ``login_at`` (epoch seconds) is younger than ``hours``."""
+    if not isinstance(login_at, (int, float)):
+        return False
+    age = (time.time() if now is None else now) - login_at
+    return 0 <= age < hours * 3600
+
+
+def start_session(user: User) -> None:
+    """Log a user in for at most ``SESSION_HOURS`` (the cookie expires then too)."""
+    login_user(user)
+    session[LOGIN_AT_KEY] = int(time.time())
+    session.permanent = True
 
 
 def bearer_user() -> User | None:
@@ -57,6 +99,11 @@ def acting_user() -> User | None:
     return current_user if current_user.is_authenticated else None
 
 
+def is_coordinator(user: User | None) -> bool:
+    """True for a coordinator or an administrator."""
+    return user is not None and user.role in ROLES
+
+
 def coordinator_required(view):
     """Allow coordinators and admins; 401 when not authenticated, 403 otherwise."""
 
@@ -67,7 +114,7 @@ def coordinator_required(view):
             if request.path.startswith("/api/"):
                 abort(401)
             return current_app.login_manager.unauthorized()
-        if user.role not in ("coordinateur", "admin"):
+        if not is_coordinator(user):
             abort(403)
         return view(*args, **kwargs)
 
@@ -90,14 +137,28 @@ def admin_required(view):
 
 
 def _content_security_policy(tiles_url: str) -> str:
+    """The policy with a ``{nonce}`` placeholder: inline scripts run only with this request's nonce."""
     tile_host = ""
     if tiles_url:
         parsed = urlparse(tiles_url.replace("{s}", "a"))
         tile_host = f"{parsed.scheme}://{parsed.netloc.replace('a.', '*.', 1)}"
     images = " ".join(filter(None, ["'self'", "data:", tile_host]))
-    return ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    # Styles stay 'unsafe-inline': folium and Leaflet set style attributes, which nonces cannot cover.
+    return ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
             f"img-src {images}; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
             "base-uri 'self'; form-action 'self'; object-src 'none'")
+
+
+def csp_nonce() -> str:
+    """This request's script nonce (one per request, unguessable)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
+
+
+def with_nonce(markup: str) -> Markup:
+    """Trusted generated HTML (folium's map header) with this request's nonce on its scripts."""
+    return Markup(str(markup).replace("<script", f'<script nonce="{csp_nonce()}"'))
 
 
 def init_app(app: Flask) -> None:
@@ -112,30 +173,48 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("RATELIMIT_STORAGE") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config["SESSION_HOURS"] = float(app.config.get("SESSION_HOURS") or 8)
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=app.config["SESSION_HOURS"])
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Connectez-vous pour accéder à l'espace coordination."
     csrf.init_app(app)
     limiter.init_app(app)
     policy = _content_security_policy(app.config.get("TILES_URL") or "")
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.jinja_env.filters["with_nonce"] = with_nonce
+
+    @app.before_request
+    def _body_limit():
+        if request.endpoint in LARGE_BODY_ENDPOINTS:
+            request.max_content_length = MAX_IMPORT_BODY
 
     @app.before_request
     def _csrf_for_writes():
         if not app.config.get("WTF_CSRF_ENABLED", True):
             return
+        # An unknown route or method answers its 404/405, not a token error.
+        if request.routing_exception is not None:
+            return
         if request.method in SAFE_METHODS or request.path in CSRF_EXEMPT_PATHS:
             return
-        if request.path.startswith("/api/") and request.headers.get("Authorization", "").lower().startswith("bearer "):
-            return
+        if request.path.startswith("/api/"):
+            # CSRF protects ambient credentials (a session cookie) only: a bearer token is
+            # not ambient, and an anonymous call gets its 401 from the view.
+            if request.headers.get("Authorization", "").lower().startswith("bearer "):
+                return
+            if not current_user.is_authenticated:
+                return
         csrf.protect()
 
     @app.after_request
     def _headers(response):
-        response.headers.setdefault("Content-Security-Policy", policy)
+        response.headers.setdefault("Content-Security-Policy", policy.replace("{nonce}", csp_nonce()))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
-        if request.path.startswith(("/coordination", "/connexion")):
+        if request.path.startswith(NO_STORE_PREFIXES):
             response.headers["Cache-Control"] = "no-store"
         return response

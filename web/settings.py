@@ -57,7 +57,17 @@ SETTINGS: tuple[Setting, ...] = (
             "Stockage du limiteur de tentatives de connexion (memory:// ou redis://…)."),
     Setting("MAILLAGE_COOKIE_SECURE", "COOKIE_SECURE", "1",
             "En production, cookies de session réservés à HTTPS (0 pour un test en HTTP local)."),
+    Setting("MAILLAGE_SESSION_HOURS", "SESSION_HOURS", "8",
+            "Durée maximale d'une session de coordination, en heures depuis la connexion."),
+    Setting("MAILLAGE_TRUSTED_HOSTS", "TRUSTED_HOSTS", "",
+            "Noms d'hôte acceptés, séparés par des virgules (par ex. maillage.example.org) ; "
+            "tout autre en-tête Host reçoit 400. Vide : pas de contrôle (un avertissement en production)."),
+    Setting("MAILLAGE_PROXIES", "PROXIES", "0",
+            "Nombre de mandataires inverses de confiance devant l'application (X-Forwarded-For, "
+            "-Proto, -Host lus seulement s'ils sont posés par eux) ; 0 : en-têtes ignorés."),
 )
+
+MIN_SECRET_BYTES = 32
 
 DEV_SECRET_KEY = "dev-only-insecure-secret"
 
@@ -90,6 +100,13 @@ def finalize(config: dict) -> dict:
         config["SECRET_KEY"] = DEV_SECRET_KEY
     elif env == "production" and config["SECRET_KEY"] == DEV_SECRET_KEY:
         raise ConfigurationError("MAILLAGE_SECRET_KEY ne peut pas être la clé de développement.")
+    elif env == "production" and len(str(config["SECRET_KEY"]).encode()) < MIN_SECRET_BYTES:
+        raise ConfigurationError(
+            f"MAILLAGE_SECRET_KEY est trop courte ({MIN_SECRET_BYTES} octets au moins, par exemple "
+            "la sortie de : python3 -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
+    config["TRUSTED_HOSTS"] = _host_list(config.get("TRUSTED_HOSTS"))
+    config["PROXIES"] = _count(config.get("PROXIES"), "MAILLAGE_PROXIES")
     instance_dir = Path(config.get("INSTANCE_DIR") or "./instance").resolve()
     config["INSTANCE_DIR"] = str(instance_dir)
     config["DATABASE_URL"] = normalize_database_url(
@@ -97,6 +114,23 @@ def finalize(config: dict) -> dict:
     )
     config.setdefault("INDEX_DIR", str(instance_dir / "index"))
     return config
+
+
+def _host_list(value) -> list[str] | None:
+    if isinstance(value, (list, tuple)):
+        return list(value) or None
+    hosts = [host.strip() for host in str(value or "").split(",") if host.strip()]
+    return hosts or None
+
+
+def _count(value, name: str) -> int:
+    try:
+        number = int(str(value or "0").strip())
+    except ValueError:
+        raise ConfigurationError(f"{name}={value!r} : un nombre entier est attendu.") from None
+    if number < 0:
+        raise ConfigurationError(f"{name}={value!r} : un nombre positif ou nul est attendu.")
+    return number
 
 
 def normalize_database_url(url: str) -> str:

@@ -8,6 +8,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from workspace.models import ROLES, ApiToken, User
@@ -50,8 +51,55 @@ def create_user(session: Session, email: str, password: str, role: str) -> User:
         raise AccountError(f"un compte existe déjà pour {email}")
     user = User(email=email, password_hash=hash_password(password), role=role)
     session.add(user)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another request created the same account between the check and the insert.
+        session.rollback()
+        raise AccountError(f"un compte existe déjà pour {email}") from None
     return user
+
+
+def find_user(session: Session, email: str) -> User:
+    """The account of an e-mail address; ``AccountError`` when there is none."""
+    user = session.exec(select(User).where(User.email == (email or "").strip().lower())).first()
+    if user is None:
+        raise AccountError(f"aucun compte pour {email}")
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """End every open session of a user (logout everywhere); the caller commits."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+def set_active(session: Session, email: str, active: bool) -> User:
+    """Deactivate (every session ended, tokens refused) or reactivate an account; the caller commits."""
+    user = find_user(session, email)
+    user.active = active
+    end_sessions(user)
+    session.add(user)
+    return user
+
+
+def revoke_tokens(session: Session, email: str, label: str | None = None) -> int:
+    """Revoke a user's API tokens (those with ``label`` only, when given); return how many."""
+    user = find_user(session, email)
+    query = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked == False)  # noqa: E712
+    if label is not None:
+        query = query.where(ApiToken.label == label)
+    tokens = list(session.exec(query))
+    for token in tokens:
+        token.revoked = True
+        session.add(token)
+    return len(tokens)
+
+
+def active_tokens(session: Session) -> list[tuple[ApiToken, User]]:
+    """Tokens not revoked, with their owner (the clear token is never kept)."""
+    rows = session.exec(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                        .where(ApiToken.revoked == False).order_by(User.email, ApiToken.created_at))  # noqa: E712
+    return list(rows)
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:

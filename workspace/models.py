@@ -24,6 +24,8 @@ class User(SQLModel, table=True):
     password_hash: str
     role: str = Field(max_length=20)
     active: bool = True
+    # Bumped by logout and deactivation: every session cookie naming an older one is refused.
+    session_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: dt.datetime = Field(default_factory=utcnow)
 
     # Flask-Login protocol, kept here so the web layer needs no wrapper.
@@ -43,8 +45,8 @@ class User(SQLModel, table=True):
         return False
 
     def get_id(self) -> str:
-        """Session identifier."""
-        return str(self.id)
+        """Session identifier: the user and the current session generation."""
+        return f"{self.id}:{self.session_generation}"
 
     @property
     def is_admin(self) -> bool:

@@ -10,15 +10,19 @@ from directory.storage import communes_served, get_service
 from directory.web.params import parse_search_params
 from web.errors import error_response
 from web.params import int_param, text_param
+from web.security import acting_user, is_coordinator
 from web.state import current_state, db_session
 
 bp = Blueprint("directory_api", __name__, url_prefix="/api")
 
 
 def detail_response(session, row, status: int = 200):
-    """A service's full JSON, with its version as ``ETag`` (for If-Match on writes)."""
+    """A service's full JSON, with its version as ``ETag`` (for If-Match on writes); the
+    internal fields only for an authenticated coordinator."""
     reference = current_state().reference
-    response = jsonify(service_detail(row, reference, communes_served(session, row.id, reference.gazetteer)))
+    internal = is_coordinator(acting_user())
+    response = jsonify(service_detail(row, reference, communes_served(session, row.id, reference.gazetteer),
+                                      internal=internal))
     response.status_code = status
     response.headers["ETag"] = f'"{row.version}"'
     return response

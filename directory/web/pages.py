@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
-from flask_login import current_user
 
 from directory.diff import describe
 from directory.finder import InvalidSearch, search_directory
@@ -13,6 +12,7 @@ from directory.storage import communes_served, get_service
 from directory.web.maps import tile_settings
 from directory.web.params import parse_search_params
 from web.params import BadParameter
+from web.security import acting_user, is_coordinator
 from web.state import current_state, db_session
 from workspace.editing import history
 
@@ -28,11 +28,11 @@ def service_sheet(service_id: str):
         abort(404)
     reference = current_state().reference
     covered = communes_served(session, row.id, reference.gazetteer)
-    detail = service_detail(row, reference, covered)
+    coordinator = is_coordinator(acting_user())
+    detail = service_detail(row, reference, covered, internal=coordinator)
     communes = [c for c in (reference.gazetteer.get(code) for code in covered) if c]
     departement_wide = any(t.startswith("departement:") for t in row.zone)
     fmap = service_map(detail, row.domain, [] if departement_wide else communes, tile_settings())
-    coordinator = current_user.is_authenticated and current_user.role in ("coordinateur", "admin")
     items = history(session, row.id)[:5] if coordinator else []
     return render_template("directory/service.html", service=detail, communes=communes[:60],
                            map=fmap, tiles_enabled=bool(tile_settings().url), coordinator=coordinator,

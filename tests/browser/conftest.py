@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -36,15 +37,15 @@ def _require_browser():
     return pytest.importorskip("playwright.sync_api")
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    """The application served on 127.0.0.1 in a thread; yields its base URL."""
+@contextmanager
+def serving(tmp: Path, **config):
+    """Serve the application on 127.0.0.1 in a thread; yields its base URL."""
     from tests.conftest import fresh_database_url
 
-    tmp = tmp_path_factory.mktemp("live")
-    app = create_app({"ENV": "testing", "INSTANCE_DIR": str(tmp / "instance"),
-                      "DATABASE_URL": fresh_database_url(tmp), "INDEX_IN_MEMORY": True,
-                      "TILES_URL": f"http://{TILE_HOST}/{{z}}/{{x}}/{{y}}.png"})
+    settings = {"ENV": "testing", "INSTANCE_DIR": str(tmp / "instance"),
+                "DATABASE_URL": fresh_database_url(tmp), "INDEX_IN_MEMORY": True,
+                "TILES_URL": f"http://{TILE_HOST}/{{z}}/{{x}}/{{y}}.png"}
+    app = create_app({**settings, **config})
     from sqlmodel import Session
 
     from workspace.accounts import create_user
@@ -55,10 +56,19 @@ def live_server(tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
-    app.extensions["maillage"].engine.dispose()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+        app.extensions["maillage"].engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """The application on the bundled data, served on 127.0.0.1; yields its base URL."""
+    with serving(tmp_path_factory.mktemp("live")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

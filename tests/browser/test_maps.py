@@ -63,9 +63,8 @@ def test_coverage_view_marks_an_uncovered_commune(live_server, page_factory):
             if (value && value instanceof L.Map) {
                 value.eachLayer(l => {
                     if (l.getTooltip && l.getTooltip()) {
-                        const box = document.createElement('div');
-                        box.innerHTML = l.getTooltip().getContent();
-                        found.push(box.textContent.trim());
+                        // Tooltips are DOM nodes built with textContent, never HTML strings.
+                        found.push(l.getTooltip().getContent().textContent.trim());
                     }
                 });
             }

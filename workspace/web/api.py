@@ -12,6 +12,7 @@ from flask import Blueprint, jsonify, request
 from directory.schema import validate_entry
 from directory.storage import get_service, row_to_data
 from directory.web.api import detail_response
+from web.params import error_list, json_body
 from web.security import acting_user, coordinator_required
 from web.state import current_state, db_session
 from workspace.editing import EditError, StaleVersion, save_entry, set_closed
@@ -21,7 +22,7 @@ bp = Blueprint("workspace_api", __name__, url_prefix="/api")
 
 def _errors(errors, status: int = 400):
     return jsonify({"error": errors[0].message, "field": errors[0].field, "status": status,
-                    "errors": [{"field": e.field, "message": e.message} for e in errors]}), status
+                    **error_list(errors)}), status
 
 
 def _conflict(stale: StaleVersion):
@@ -41,8 +42,13 @@ def _expected_version():
         return -1
 
 
+def _if_match_required():
+    return jsonify({"error": "en-tête If-Match obligatoire (version lue, cf. ETag)",
+                    "field": "If-Match", "status": 428}), 428
+
+
 def _body() -> dict | None:
-    body = request.get_json(silent=True)
+    body = json_body(request)
     return body if isinstance(body, dict) else None
 
 
@@ -80,8 +86,7 @@ def _write_context(service_id: str):
     """(expected version, body, stored row) of a PUT/PATCH, or an error response."""
     expected = _expected_version()
     if expected is None:
-        return None, (jsonify({"error": "en-tête If-Match obligatoire (version lue, cf. ETag)",
-                               "field": "If-Match", "status": 428}), 428)
+        return None, _if_match_required()
     body = _body()
     if body is None:
         return None, (jsonify({"error": "corps JSON attendu (objet)", "field": "(corps)", "status": 400}), 400)
@@ -124,7 +129,9 @@ def close_service(service_id: str):
     row = get_service(db_session(), service_id)
     if row is None:
         return jsonify({"error": f"service « {service_id} » introuvable", "field": "id", "status": 404}), 404
-    expected = _expected_version() or row.version
+    expected = _expected_version()
+    if expected is None:
+        return _if_match_required()
     try:
         set_closed(state.engine, state.search, state.reference, service_id, True, acting_user().email, expected)
     except StaleVersion as stale:

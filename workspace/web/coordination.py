@@ -10,7 +10,15 @@ from directory.schema import validate_entry
 from directory.storage import get_service, row_to_data
 from web.security import acting_user, admin_required, coordinator_required
 from web.state import current_state, db_session
-from workspace.accounts import AccountError, create_token, create_user
+from workspace.accounts import (
+    AccountError,
+    active_tokens,
+    create_token,
+    create_user,
+    find_user,
+    revoke_tokens,
+    set_active,
+)
 from workspace.editing import EditError, StaleVersion, history, mark_verified, restore, save_entry, set_closed
 from workspace.forms import entry_to_form, errors_by_field, form_sections, form_to_entry
 from workspace.freshness import freshness_report
@@ -146,29 +154,55 @@ def service_history(service_id: str):
                            describe=describe)
 
 
+def _create_account(session, form) -> str:
+    create_user(session, form.get("email", ""), form.get("password", ""), form.get("role", "coordinateur"))
+    return "Compte créé."
+
+
+def _deactivate(session, form) -> str:
+    set_active(session, form.get("email", ""), False)
+    return "Compte désactivé : ses sessions sont fermées et ses jetons refusés."
+
+
+def _reactivate(session, form) -> str:
+    set_active(session, form.get("email", ""), True)
+    return "Compte réactivé."
+
+
+def _revoke(session, form) -> str:
+    count = revoke_tokens(session, form.get("email", ""), form.get("label") or None)
+    return f"{count} jeton(s) révoqué(s)."
+
+
+ACCOUNT_ACTIONS = {"user": _create_account, "deactivate": _deactivate, "reactivate": _reactivate,
+                   "revoke": _revoke}
+
+
 @bp.route("/comptes", methods=["GET", "POST"])
 @admin_required
 def accounts():
-    """Administrators: list accounts, create one, create an API token (shown once)."""
+    """Administrators: accounts (create, deactivate, reactivate) and API tokens (create, shown
+    once; revoke)."""
     session = db_session()
     message, token = None, None
     if request.method == "POST":
+        action = request.form.get("action", "user")
         try:
-            if request.form.get("action") == "token":
-                user = session.exec(select(User).where(User.email == request.form.get("email", "").lower())).first()
-                if user is None:
-                    raise AccountError("compte inconnu")
-                token = create_token(session, user, request.form.get("label") or "API")
+            if action == "token":
+                token = create_token(session, find_user(session, request.form.get("email", "")),
+                                     request.form.get("label") or "API")
+                message = "Jeton créé."
+            elif action in ACCOUNT_ACTIONS:
+                message = ACCOUNT_ACTIONS[action](session, request.form)
             else:
-                create_user(session, request.form.get("email", ""), request.form.get("password", ""),
-                            request.form.get("role", "coordinateur"))
+                raise AccountError("action inconnue")
             session.commit()
-            message = "Enregistré."
         except AccountError as error:
             session.rollback()
             message = f"Refusé : {error}"
     users = list(session.exec(select(User).order_by(User.email)))
-    return render_template("workspace/accounts.html", users=users, message=message, token=token)
+    return render_template("workspace/accounts.html", users=users, tokens=active_tokens(session),
+                           message=message, token=token, me=acting_user())
 
 
 @bp.get("/couverture")

@@ -20,6 +20,10 @@ from workspace.editing import EditError, apply_import
 
 bp = Blueprint("transfer", __name__)
 MAX_UPLOAD = 5 * 1024 * 1024
+# A web import is a network's directory, not a national register (that is « maillage load »).
+MAX_IMPORT_ENTRIES = 5000
+# The error table shows this many issues; the count says how many there are in all.
+SHOWN_ISSUES = 100
 
 
 def _imports_dir() -> Path:
@@ -31,8 +35,8 @@ def _imports_dir() -> Path:
 def _check(text: str, name: str):
     reference = current_state().reference
     if name.lower().endswith(".csv"):
-        return check_csv(text, reference, name)
-    return check_text(text, reference, name)
+        return check_csv(text, reference, name, MAX_IMPORT_ENTRIES)
+    return check_text(text, reference, name, MAX_IMPORT_ENTRIES)
 
 
 def _current_data() -> dict[str, dict]:
@@ -61,7 +65,8 @@ def import_file():
     name = Path(upload.filename).name
     result = _check(text, name)
     if not result.ok:
-        return render_template("workspace/import.html", result=result, preview=None), 400
+        return render_template("workspace/import.html", result=result, preview=None,
+                               shown_issues=SHOWN_ISSUES), 400
     preview = preview_import(_current_data(), [e.to_data() for e in result.entries])
     token = secrets.token_hex(16)
     suffix = ".csv" if name.lower().endswith(".csv") else ".yaml"
@@ -84,7 +89,8 @@ def apply():
     text = path.read_text(encoding="utf-8")
     result = _check(text, request.form.get("name") or token)
     if not result.ok:
-        return render_template("workspace/import.html", result=result, preview=None), 400
+        return render_template("workspace/import.html", result=result, preview=None,
+                               shown_issues=SHOWN_ISSUES), 400
     preview = preview_import(_current_data(), [e.to_data() for e in result.entries])
     close_ids = list(preview.removed) if request.form.get("close_missing") else []
     state = current_state()
