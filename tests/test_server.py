@@ -1,6 +1,7 @@
 """The production server: ``maillage serve`` forks worker processes from one application
 built in the master, answers on loopback and stops cleanly."""
 
+import http.client
 import os
 import signal
 import socket
@@ -44,6 +45,23 @@ def _children(pid: int) -> list[int]:
     return children
 
 
+def _post_status(port: int, path: str, body: bytes) -> int:
+    """Status of a JSON POST; the server may answer and close before reading the whole body."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.putrequest("POST", path)
+        connection.putheader("Content-Type", "application/json")
+        connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders()
+        try:
+            connection.send(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
 @pytest.mark.skipif(not Path("/proc").exists(), reason="reads the process table from /proc")
 def test_serve_runs_two_worker_processes_and_stops_on_sigterm(tmp_path):
     port = _free_port()
@@ -72,6 +90,14 @@ def test_serve_runs_two_worker_processes_and_stops_on_sigterm(tmp_path):
         assert len(_children(server.pid)) == 2
         for _ in range(6):  # several requests, spread over both workers
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/services?q=csapa", timeout=10) as response:
+                assert response.status == 200
+        # Hostile anonymous bodies: a 4xx at once, and the server keeps answering.
+        for body, expected in ((b"[" * 200_000 + b"]" * 200_000, 413), (b"[" * 100_000 + b"]" * 100_000, 400),
+                               (b'{"problems": [' + b'"x",' * 5_000_000 + b'"x"]}', 413)):
+            started = time.monotonic()
+            assert _post_status(port, "/api/orientations", body) == expected
+            assert time.monotonic() - started < 5
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
                 assert response.status == 200
     finally:
         server.send_signal(signal.SIGTERM)
