@@ -4,6 +4,8 @@ of the chosen commune first, "open now". Plain Python over the search adapter.""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -14,13 +16,16 @@ from directory.models import Service
 from directory.present import commune_view, coordinates, distance_from, phone_view, wait_view
 from directory.reference import ReferenceData
 from directory.search import Boost, SearchIndex, SearchRequest
-from directory.vocabulary import vocabulary_for
 from directory.zones import keys_for_commune
+from reading.reader import reader_for
 
 PARIS = ZoneInfo("Europe/Paris")
 TYPE_NAMED_WEIGHT = 8.0
 PROBLEM_WEIGHT = 2.0
 PROBLEM_TYPE_WEIGHT = 4.0
+PER_TYPE_FIRST = 2
+# A text-only query keeps the hits scoring at least this share of the best one.
+TEXT_CUTOFF = 0.3
 # Emergency services are always shown in the emergency block; in search results they
 # should not push the specialised services down.
 DEMOTED_TYPES = {"urgences": 0.3, "forces_de_l_ordre": 0.3, "ligne_nationale": 0.3}
@@ -66,22 +71,85 @@ def _check_codes(values: list[str], known, field_name: str, what: str) -> None:
             raise InvalidSearch(field_name, f"{what} inconnu « {value} »")
 
 
-def understand(reference: ReferenceData, text: str) -> tuple[list[dict], list[Boost]]:
-    """Detected problems (for display) and the query boosts they bring."""
-    vocabulary = vocabulary_for(reference.taxonomy)
+@dataclass
+class Understanding:
+    """What the reader understood of a query, and what it brings to the search."""
+
+    detected: list[dict] = field(default_factory=list)
+    ignored: list[dict] = field(default_factory=list)
+    boosts: list[Boost] = field(default_factory=list)
+    named_types: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    signals: set[str] = field(default_factory=set)
+    dangers: list[dict] = field(default_factory=list)
+    text: str = ""  # the query without the words set aside (« boit pas » is not searched)
+
+
+def understand(reference: ReferenceData, text: str) -> Understanding:
+    """Detected problems (for display), ignored matches, and the query boosts they bring."""
+    reading = reader_for(reference.taxonomy).read(text)
     taxonomy = reference.taxonomy
-    boosts: list[Boost] = []
-    for code, _words in vocabulary.detect_types(text):
-        boosts.append(Boost("types", code, TYPE_NAMED_WEIGHT))
-    detected = []
-    for code, words in vocabulary.detect_problems(text):
+    understanding = Understanding(signals=reading.signal_codes,
+                                  ignored=[item.as_dict() for item in reading.ignored],
+                                  dangers=[{"nature": f.code, "matched": list(f.evidence)} for f in reading.dangers])
+    for finding in reading.types:
+        understanding.named_types.append(finding.code)
+        understanding.boosts.append(Boost("types", finding.code, TYPE_NAMED_WEIGHT))
+    for finding in reading.problems:
+        code = finding.code
         problem = taxonomy.problems[code]
-        detected.append({"code": code, "label": problem.label, "matched": words})
-        boosts.append(Boost("problems", code, PROBLEM_WEIGHT))
-        for rank, type_code in enumerate(problem.service_types):
-            weight = PROBLEM_TYPE_WEIGHT / (1 + 0.35 * rank) * DEMOTED_TYPES.get(type_code, 1.0)
-            boosts.append(Boost("types", type_code, weight))
-    return detected, boosts
+        understanding.problems.append(code)
+        understanding.detected.append({"code": code, "label": problem.label, "matched": list(finding.evidence),
+                                       "worry": finding.worry})
+        understanding.boosts.append(Boost("problems", code, PROBLEM_WEIGHT))
+    searched = text
+    for item in reading.ignored:
+        searched = searched.replace(item.words, " ")
+    understanding.text = searched
+    return understanding
+
+
+def select_answer(hits: list, answer_types: list[str], named_types: list[str]) -> list:
+    """The right few: when problems are understood, the services of the types that answer
+    them (in the rules' order) and those of a type the query names; services of the
+    commune first; generic entries without a place and emergency services last."""
+    wanted = list(dict.fromkeys([*named_types, *answer_types]))
+    rank = {code: position for position, code in enumerate(wanted)}
+    if wanted:
+        hits = [h for h in hits if set(h.types) & rank.keys()]
+
+    def order(hit):
+        best = min((rank[t] for t in hit.types if t in rank), default=len(rank))
+        demoted = bool(set(hit.types) & DEMOTED_TYPES.keys()) and not set(hit.types) & set(named_types)
+        generic_unanswering = not hit.payload.get("placed", True) and best == len(rank)
+        return (demoted or generic_unanswering, hit.covers is False, best if wanted else 0, -hit.score)
+
+    return _diversified(sorted(hits, key=order))
+
+
+def _diversified(hits: list) -> list:
+    """At most ``PER_TYPE_FIRST`` services of one type before every other type had its
+    turn (five CMP sectors must not hide the médecin traitant), and never a generic entry
+    without a place first when a placed service answers."""
+    head, tail, seen = [], [], Counter()
+    for hit in hits:
+        key = hit.types[0] if hit.types else ""
+        seen[key] += 1
+        (head if seen[key] <= PER_TYPE_FIRST else tail).append(hit)
+    ordered = head + tail
+    if ordered and not ordered[0].payload.get("placed", True):
+        placed = next((i for i, h in enumerate(ordered) if h.payload.get("placed", True)), None)
+        if placed is not None:
+            ordered.insert(0, ordered.pop(placed))
+    return ordered
+
+
+def _relevant(hits: list) -> list:
+    """Without understood problems, the hits close to the best text score only."""
+    if not hits:
+        return hits
+    best = max(h.score for h in hits)
+    return [h for h in hits if h.score >= TEXT_CUTOFF * best]
 
 
 def is_open(hours_osm: str | None, now: dt.datetime) -> bool:
@@ -97,8 +165,13 @@ def is_open(hours_osm: str | None, now: dt.datetime) -> bool:
 
 
 def search_directory(session: Session, index: SearchIndex, reference: ReferenceData,
-                     params: SearchParams, now: dt.datetime | None = None) -> dict:
-    """Run a directory search and shape the answer of ``GET /api/services``."""
+                     params: SearchParams, now: dt.datetime | None = None,
+                     answer_types: Callable[[list[str], set[str]], list[str]] | None = None) -> dict:
+    """Run a directory search and shape the answer of ``GET /api/services``.
+
+    ``answer_types(problems, signals)`` gives the service types that answer the problems
+    understood in ``q``, best first (the orientation rules, ``Engine.rank_types``);
+    without it, each problem's own list of types is used."""
     taxonomy = reference.taxonomy
     _check_codes(params.types, taxonomy.service_types, "type", "type de service")
     _check_codes(params.domains, taxonomy.domains, "domain", "domaine")
@@ -106,9 +179,15 @@ def search_directory(session: Session, index: SearchIndex, reference: ReferenceD
     _check_codes(params.statuses, ("active", "seed_2014", "to_verify", "illustrative", "closed"),
                  "status", "statut")
     commune = resolve_commune(reference, params.commune)
-    detected, boosts = understand(reference, params.q) if params.q else ([], [])
+    understanding = understand(reference, params.q) if params.q else Understanding()
+    wanted: list[str] = []
+    if understanding.problems and not params.types:
+        wanted = (answer_types(understanding.problems, understanding.signals) if answer_types
+                  else [t for p in understanding.problems for t in taxonomy.problems[p].service_types])
+    boosts = understanding.boosts + [Boost("types", code, PROBLEM_TYPE_WEIGHT / (1 + 0.35 * rank))
+                                     for rank, code in enumerate(wanted)]
     request = SearchRequest(
-        text=params.q, boosts=boosts, types=params.types, domains=params.domains,
+        text=understanding.text, boosts=boosts, types=params.types, domains=params.domains,
         problems=params.problems, statuses=params.statuses,
         coverage_keys=keys_for_commune(commune.insee, commune.departement) if commune else [],
         # A commune's search reads its département's partition, not the whole country.
@@ -116,6 +195,10 @@ def search_directory(session: Session, index: SearchIndex, reference: ReferenceD
     )
     outcome = index.query(request)
     hits = outcome.hits
+    if params.q and (understanding.problems or understanding.named_types):
+        hits = select_answer(hits, wanted, understanding.named_types)
+    elif params.q:
+        hits = select_answer(_relevant(hits), [], [])
     if params.open_now:
         moment = (now or dt.datetime.now(PARIS)).astimezone(PARIS)
         hits = [h for h in hits if is_open(h.payload.get("hours"), moment)]
@@ -133,10 +216,21 @@ def search_directory(session: Session, index: SearchIndex, reference: ReferenceD
         "offset": params.offset,
         "commune": commune.as_dict() if commune else None,
         "results": results,
-        "facets": {"types": outcome.type_facets, "domains": outcome.domain_facets},
-        "detected_problems": detected,
+        "facets": _facets(hits) if params.q else {"types": outcome.type_facets, "domains": outcome.domain_facets},
+        "detected_problems": understanding.detected,
+        "ignored": understanding.ignored,
+        "danger_signals": understanding.dangers,
         "fuzzy": outcome.fuzzy,
     }
+
+
+def _facets(hits: list) -> dict:
+    types: Counter = Counter()
+    domains: Counter = Counter()
+    for hit in hits:
+        types.update(hit.types)
+        domains[hit.domain] += 1
+    return {"types": dict(types), "domains": dict(domains)}
 
 
 def _result(row: Service, hit, commune, reference: ReferenceData) -> dict:

@@ -99,7 +99,9 @@ def document_for(row: Service, zone_keys: list[str], reference: ReferenceData) -
         eligibility=eligibility, place_text=_place_text(row, zone_keys, reference),
         types=tuple(row.types), problems=tuple(row.problems), domain=row.domain,
         status=row.status, zones=tuple(zone_keys),
-        payload={"name": row.name, "closed": row.status == "closed", "hours": hours},
+        # "placed": a service with a site; a generic entry (« médecin traitant du ménage ») has none.
+        payload={"name": row.name, "closed": row.status == "closed", "hours": hours,
+                 "placed": row.site_commune is not None},
         partitions=departements_of(row.site_commune, zone_keys, reference),
     )
 

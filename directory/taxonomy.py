@@ -55,6 +55,8 @@ class Problem:
     definition: str = ""
     triage_note: str = ""
     lay_words: tuple[str, ...] = ()
+    # Signs too vague alone (« bizarre »): they count only with another sign of the problem.
+    weak_words: tuple[str, ...] = ()
     stigmatising_words: tuple[str, ...] = ()
     questions: tuple[str, ...] = ()
     service_types: tuple[str, ...] = ()
@@ -165,6 +167,7 @@ def parse_taxonomy(raw: dict) -> Taxonomy:
             code=p["code"], label=p["label"], group=p.get("group", ""), triage=p["triage"],
             definition=p.get("definition", ""), triage_note=p.get("triage_note") or "",
             lay_words=_tuple(p.get("lay_words")),
+            weak_words=_tuple(p.get("weak_words")),
             stigmatising_words=_tuple(p.get("stigmatising_words")),
             questions=_tuple(p.get("questions")), service_types=_tuple(p.get("service_types")),
         )

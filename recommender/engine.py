@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from directory.gazetteer import Commune
 from directory.reference import ReferenceData
 from directory.schema import FieldError
-from directory.vocabulary import vocabulary_for
+from reading.reader import Reading, reader_for
 from recommender.eligibility import Eligibility, assess
 from recommender.request import InvalidRequest, OrientationRequest
 from recommender.rules import UNKNOWN, HouseholdCondition, Rule, RuleSet
@@ -32,9 +32,16 @@ NATURE_OF_PROBLEM = {"idees_suicidaires": "medical", "violences_intrafamiliales"
                      "enfant_en_danger": "child", "troubles_voisinage": "violence",
                      "agressivite_envers_personnel": "violence", "incurie": "fire",
                      "addiction_drogues": "medical", "addiction_alcool": "medical"}
+# The line of each safety problem, given right after the emergency number (R03, R05, R08, R09).
+SPECIFIC_LINES = {"violences_intrafamiliales": "3919", "idees_suicidaires": "3114",
+                  "enfant_en_danger": "119", "maltraitance_personne_vulnerable": "3977"}
 # Referents relevant to any situation (G2), besides the types the problems point to.
 GENERAL_REFERENTS = {"mjpm", "masp", "service_social_departemental", "spip"}
 GATED_TYPES = {"savs", "samsah"}
+# The referent of each legal or social protection measure (REFERENCE §7, G2).
+PROTECTION_REFERENTS = {"sauvegarde_justice": "mjpm", "curatelle_simple": "mjpm", "curatelle_renforcee": "mjpm",
+                        "tutelle": "mjpm", "habilitation_familiale": "mjpm", "maj": "mjpm",
+                        "masp_simple": "masp", "masp_renforcee": "masp"}
 POSITION_STEP = 5
 MERGE_BONUS = 3
 MAX_SUGGESTIONS = 12
@@ -64,13 +71,19 @@ class Context:
     danger: bool
     role: str
     household: dict
+    signals: set[str] = field(default_factory=set)
 
 
-def _household_facts(request: OrientationRequest) -> dict:
+def _household_facts(request: OrientationRequest, reading: Reading) -> dict:
     facts = request.household.model_dump()
     # A household that refuses contact (problem ticked) has contact "non" unless told otherwise.
     if facts.get("contact_etabli") is None and "refus_de_contact" in request.problems:
         facts["contact_etabli"] = "non"
+    # Facts written in the description (children at home, « sous curatelle », « 19 ans »)
+    # count when the form left them unknown.
+    for key, value in reading.facts.items():
+        if facts.get(key) is None:
+            facts[key] = value
     return facts
 
 
@@ -124,6 +137,8 @@ def rule_matches(rule: Rule, context: Context) -> bool:
         return False
     if when.roles and context.role not in when.roles:
         return False
+    if when.signals_any and not context.signals & set(when.signals_any):
+        return False
     return household_matches(when.household, context.household)
 
 
@@ -142,11 +157,15 @@ def _line_view(reference: ReferenceData, number: str) -> dict | None:
             "dial": line.dial if line.callable else None, "sms": line.sms}
 
 
-def emergency_numbers(reference: ReferenceData, natures: list[str], extra: list[str]) -> list[dict]:
-    """The emergency block, with the number fitting the danger first (G1)."""
+def emergency_numbers(reference: ReferenceData, natures: list[str], extra: list[str],
+                      problems: list[str] = ()) -> list[dict]:
+    """The emergency block, with the number fitting the danger first (G1), then the line of
+    each safety problem read (violence → 3919, suicide → 3114…), then the other numbers."""
     ordered: list[str] = []
     for nature in natures:
         ordered += NUMBERS_BY_NATURE.get(nature, ("112",))
+    if natures:
+        ordered += [SPECIFIC_LINES[p] for p in problems if p in SPECIFIC_LINES]
     ordered += [n for n in extra if (line := reference.taxonomy.line(n)) and line.block == "urgences"]
     ordered += [line.number for line in reference.taxonomy.lines_in_block("urgences")]
     views = [_line_view(reference, n) for n in dict.fromkeys(ordered)]
@@ -173,35 +192,47 @@ class Engine:
         self.reference = reference
         self.rules = rules
         self.find_services = find_services
-        self.vocabulary = vocabulary_for(reference.taxonomy)
+        self.reader = reader_for(reference.taxonomy)
+
+    def rank_types(self, problems: list[str], signals: set[str] = frozenset(),
+                   role: str = "travailleur_social") -> list[str]:
+        """The service types the rules suggest for these problems, best first (nothing known
+        of the household, no danger): what a search for these problems should list."""
+        context = Context(set(problems), False, role, {}, set(signals))
+        matched = [rule for rule in self.rules.rules if rule_matches(rule, context)]
+        return [candidate.type for candidate in self._rank(matched, context)]
 
     def orient(self, request: OrientationRequest) -> dict:
         """The orientation answer of ``POST /api/orientations`` (nothing is stored)."""
         taxonomy = self.reference.taxonomy
-        detected = self.vocabulary.detect_problems(request.description) if request.description else []
-        dangers = self.vocabulary.detect_dangers(request.description) if request.description else []
-        problems = list(dict.fromkeys([*request.problems, *(code for code, _ in detected)]))
+        reading = self.reader.read(request.description) if request.description else Reading()
+        problems = list(dict.fromkeys([*request.problems, *reading.problem_codes]))
         if not problems:
             raise InvalidRequest([FieldError("problems", "indiquer au moins une difficulté : "
                                              "cochée ou décrite avec des mots reconnus")])
-        natures = [nature for nature, _ in dangers]
-        danger = bool(dangers) or "danger_immediat" in problems
+        natures = [finding.code for finding in reading.dangers]
+        danger = bool(natures) or "danger_immediat" in problems
         if danger and not natures:
             natures = [NATURE_OF_PROBLEM.get(p) for p in problems if p in NATURE_OF_PROBLEM][:1] or ["any"]
-        context = Context(set(problems), danger, request.role, _household_facts(request))
+        context = Context(set(problems), danger, request.role, _household_facts(request, reading),
+                          reading.signal_codes)
         matched = [rule for rule in self.rules.rules if rule_matches(rule, context)]
         candidates = self._rank(matched, context)
         rule_numbers = [n for rule in matched for n in rule.numbers]
-        emergency = emergency_numbers(self.reference, natures if danger else [], rule_numbers if danger else [])
+        emergency = emergency_numbers(self.reference, natures if danger else [], rule_numbers if danger else [],
+                                      problems)
         suggestions, gaps = self._suggestions(candidates, request, context)
         return {
             "commune": {"insee": request.commune.insee, "name": request.commune.name,
                         "lat": request.commune.lat, "lon": request.commune.lon},
-            "detected_problems": [{"code": code, "label": taxonomy.problems[code].label, "matched": words}
-                                  for code, words in detected],
+            "detected_problems": [{"code": f.code, "label": taxonomy.problems[f.code].label,
+                                   "matched": list(f.evidence), "worry": f.worry} for f in reading.problems],
+            "ignored": [item.as_dict() for item in reading.ignored],
+            "signals": [{"code": f.code, "label": self.reader.signal_label(f.code), "matched": list(f.evidence)}
+                        for f in reading.signals],
             "problems": [{"code": p, "label": taxonomy.problems[p].label} for p in problems],
             "urgency": _urgency(set(problems), danger, self.reference),
-            "danger_signals": [{"nature": n, "matched": w} for n, w in dangers],
+            "danger_signals": [{"nature": f.code, "matched": list(f.evidence)} for f in reading.dangers],
             "emergency_numbers": emergency,
             "helplines": helplines(self.reference, set(problems), rule_numbers, emergency),
             "suggestions": suggestions,
@@ -239,6 +270,12 @@ class Engine:
             for code in self.rules.droit_commun_types:
                 if code in candidates:
                     candidates[code].score += 10
+        # G2: a legal protection in place: its mandataire (curateur, tuteur, MASP) comes first.
+        protection = PROTECTION_REFERENTS.get(context.household.get("mesure_protection"))
+        if protection:
+            candidate = candidates.setdefault(protection, Candidate(protection, 0))
+            candidate.score = top + 45
+            candidate.add_reason("G2", texts["G2"])
         # G2: a referent already in place is contacted first.
         relevant = set(GENERAL_REFERENTS)
         for problem in context.problems:

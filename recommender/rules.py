@@ -100,6 +100,8 @@ class Trigger(_Strict):
     problems_none: list[ProblemCode] = []
     danger: bool | None = None
     roles: list[str] = []
+    # Named facts read in the description (data/reading.yaml, `signals`).
+    signals_any: list[Annotated[str, Field(pattern=r"^[a-z_]+$")]] = []
     household: HouseholdCondition = HouseholdCondition()
 
     @model_validator(mode="after")

@@ -65,6 +65,23 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture(scope="module")
+def shared_app(tmp_path_factory):
+    """One application per test module, for tests that only read (cases, pages)."""
+    tmp = tmp_path_factory.mktemp("shared")
+    application = create_app({
+        "ENV": "testing", "INSTANCE_DIR": str(tmp / "instance"), "DATABASE_URL": fresh_database_url(tmp),
+        "TILES_URL": "http://tiles.invalid/{z}/{x}/{y}.png", "INDEX_IN_MEMORY": True, "WTF_CSRF_ENABLED": False})
+    yield application
+    application.extensions["maillage"].engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def shared_client(shared_app):
+    """A test client of ``shared_app`` (read-only tests)."""
+    return shared_app.test_client()
+
+
 @pytest.fixture
 def runner(app):
     """A CLI runner bound to the application."""

@@ -40,4 +40,43 @@ def check_expectations(answer: dict, expect: dict) -> list[str]:  # noqa: C901 -
     for code in expect.get("bridges_for", []):
         if not by_type.get(code, {}).get("bridges"):
             failures.append(f"no bridge for {code}")
+    return failures + check_reading(answer, expect, types_of(answer, 5))
+
+
+def check_reading(answer: dict, expect: dict, top5: list[str]) -> list[str]:
+    """The reading keys of a case (``detected``, ``not_detected``, ``none_of_top5``), for a
+    search answer or an orientation answer."""
+    failures = []
+    detected = {p["code"] for p in answer.get("detected_problems", [])}
+    for code in expect.get("detected", []):
+        if code not in detected:
+            failures.append(f"{code} not detected (read: {sorted(detected)})")
+    for code in expect.get("not_detected", []):
+        if code in detected:
+            failures.append(f"{code} detected")
+    for code in expect.get("none_of_top5", []):
+        if code in top5:
+            failures.append(f"{code} in the first five {top5}")
     return failures
+
+
+def search_types(answer: dict, top: int = 5) -> list[str]:
+    """Types of the first results of a search answer (every type of each result)."""
+    return [t for result in answer["results"][:top] for t in result["types"]]
+
+
+def check_query(answer: dict, case: dict) -> list[str]:
+    """Every unmet expectation of a lay query case (``expect_any`` among the first five)."""
+    top5 = search_types(answer)
+    failures = []
+    if not set(top5) & set(case["expect_any"]):
+        failures.append(f"none of {case['expect_any']} in the first five {[r['id'] for r in answer['results'][:5]]}")
+    return failures + check_reading(answer, case, top5)
+
+
+def precision_at_5(answer: dict, expect_any: list[str]) -> float:
+    """Share of the first five results whose type is acceptable (0 when there is none)."""
+    results = answer["results"][:5]
+    if not results:
+        return 0.0
+    return sum(1 for r in results if set(r["types"]) & set(expect_any)) / len(results)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask, current_app, g
@@ -16,7 +16,7 @@ from directory.indexing import ensure_index
 from directory.reference import ReferenceData, load_reference
 from directory.search import SearchIndex
 from directory.storage import create_schema, make_engine
-from directory.vocabulary import vocabulary_for
+from reading.reader import reader_for
 from recommender.rules import RuleSet, load_rules
 from workspace import models as _workspace_tables  # noqa: F401  (tables created with the schema)
 
@@ -32,6 +32,19 @@ class AppState:
     data_dir: Path
     search: SearchIndex
     rules: RuleSet
+    _ranked: dict = field(default_factory=dict, repr=False)
+
+    def rank_types(self, problems: list[str], signals: set[str]) -> list[str]:
+        """The types answering these problems, best first (the orientation rules; cached,
+        the rules do not change while the application runs)."""
+        key = (frozenset(problems), frozenset(signals))
+        ranked = self._ranked.get(key)
+        if ranked is None:
+            from recommender.engine import Engine
+
+            ranked = self._ranked[key] = tuple(
+                Engine(self.reference, self.rules, find_services=None).rank_types(sorted(problems), set(signals)))
+        return list(ranked)
 
 
 def init_state(app: Flask) -> AppState:
@@ -40,7 +53,7 @@ def init_state(app: Flask) -> AppState:
     data_dir = Path(app.config["DATA_DIR"])
     reference = load_reference(data_dir)
     # Compile the lay vocabulary now, not under the first concurrent requests.
-    vocabulary_for(reference.taxonomy)
+    reader_for(reference.taxonomy)
     rules = load_rules(str(data_dir / "rules.yaml"), reference.taxonomy)
     engine = make_engine(app.config["DATABASE_URL"])
     create_schema(engine)

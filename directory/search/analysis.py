@@ -10,7 +10,7 @@ from directory.search.records import SearchDocument
 
 # Bump when the schema, the analysis or the index layout changes: the fingerprint then
 # forces a rebuild at the next start.
-ANALYSIS_VERSION = "4"
+ANALYSIS_VERSION = "5"
 MAX_TERMS = 24
 TEXT_FIELDS = ("name", "type_text", "operator", "problem_text", "description", "eligibility",
                "place_text")

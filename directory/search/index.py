@@ -313,5 +313,5 @@ def _run(partitions: list[Partition], request: SearchRequest, terms: list[str], 
         type_facets.update(hit.meta.types)
         domain_facets[hit.meta.domain] += 1
     ordered = sorted(best.values(), key=lambda h: (h.covers is False, h.meta.closed, -h.score, h.meta.name))
-    hits = [SearchHit(h.meta.id, h.score, h.covers, h.meta.payload) for h in ordered]
+    hits = [SearchHit(h.meta.id, h.score, h.covers, h.meta.payload, h.meta.types, h.meta.domain) for h in ordered]
     return SearchOutcome(hits, dict(type_facets), dict(domain_facets))

@@ -65,6 +65,8 @@ class SearchHit:
     score: float
     covers: bool | None
     payload: dict
+    types: tuple[str, ...] = ()
+    domain: str = ""
 
 
 @dataclass

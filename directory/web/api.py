@@ -44,7 +44,8 @@ def services_json():
     ``status``, ``open_now``, ``limit``, ``offset`` (all optional)."""
     params = parse_search_params(request.args, default_limit=20)
     state = current_state()
-    return jsonify(search_directory(db_session(), state.search, state.reference, params))
+    return jsonify(search_directory(db_session(), state.search, state.reference, params,
+                                   answer_types=state.rank_types))
 
 
 @bp.get("/communes")

@@ -51,7 +51,8 @@ def directory_search():
         searched = bool(params.q or params.commune or params.types or params.domains
                         or params.problems)
         if searched:
-            results = search_directory(db_session(), state.search, state.reference, params)
+            results = search_directory(db_session(), state.search, state.reference, params,
+                                   answer_types=state.rank_types)
     except (BadParameter, InvalidSearch) as problem:
         params = parse_search_params({})
         error = problem

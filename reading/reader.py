@@ -1,0 +1,336 @@
+"""The reader of lay text, shared by the search and the orientation engine.
+
+``Reader.read(text)`` returns a :class:`Reading`: the problems understood, each with its
+evidence (the user's words), the matches set aside and why (« ignoré : "il boit pas" —
+négation »), the danger signals (strict words only, never a typo), the service types
+named, and named signals (children at home, dealing in common areas).
+
+Choices written down:
+- a *weak* lay word (« bizarre », « bruyant », « perdu ») is a sign only with a second
+  sign of the same problem; alone it is set aside (« un seul signe, trop vague »);
+- a fear or hypothesis is set aside, except for a person's safety (suicide, violence,
+  child, vulnerable adult): « j'ai peur qu'il la frappe » is kept as a worry (it never
+  raises a P0, which needs a present danger);
+- stigmatising words count for detection but are never quoted back (REFERENCE G10).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from directory.taxonomy import Taxonomy
+from reading.context import (
+    CATEGORY_LABELS,
+    HYPOTHETICAL,
+    OTHER_PERSON,
+    ContextRules,
+    Modifier,
+    TextContext,
+    load_context_rules,
+)
+from reading.phrases import FILLERS, Phrase, PreparedText
+from reading.tokens import tokenize
+from reading.typos import bounded_distance
+from reading.vocabulary import SAFETY_PROBLEMS, build_vocabulary
+
+# Problems whose sign names another person by nature (the aggressor): « son frère la
+# frappe » is violence against her, not « another person's » problem.
+VICTIM_PROBLEMS = SAFETY_PROBLEMS - {"idees_suicidaires"}
+# « jeune homme de 19 ans », « elle a 81 ans » (not « depuis 5 ans »).
+AGE = re.compile(r"(?:^|[,(]|\bde|\ba|\bà|\bâgée?|\bagée?)\s*(\d{2,3})\s*ans\b", re.IGNORECASE)
+NOT_AN_AGE = re.compile(r"(?:\by|depuis|pendant|dans|pour|en)$", re.IGNORECASE)
+ELDERLY_AGE = 65
+WEAK_REASON = "un seul signe, trop vague pour conclure"
+NEAR_MISS = "near_miss"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something understood: a code and the user's words that show it."""
+
+    code: str
+    evidence: tuple[str, ...]
+    worry: bool = False  # read under a fear or hypothesis (safety problems only)
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A match set aside, with the reason."""
+
+    code: str
+    words: str
+    category: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        """JSON shape: ``{"code", "words", "category", "reason"}``."""
+        return {"code": self.code, "words": self.words, "category": self.category, "reason": self.reason}
+
+
+@dataclass
+class Reading:
+    """What the reader understood of a text."""
+
+    problems: list[Finding] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
+    dangers: list[Finding] = field(default_factory=list)
+    types: list[Finding] = field(default_factory=list)
+    signals: list[Finding] = field(default_factory=list)
+    age: int | None = None  # an age stated in the text
+    # Household facts stated in the text (« sous curatelle », children, the age).
+    facts: dict = field(default_factory=dict)
+
+    @property
+    def problem_codes(self) -> list[str]:
+        """Codes of the problems understood, in taxonomy order."""
+        return [f.code for f in self.problems]
+
+    @property
+    def signal_codes(self) -> set[str]:
+        """Codes of the named signals read."""
+        return {f.code for f in self.signals}
+
+
+@dataclass
+class _Match:
+    phrase: Phrase
+    first: int
+    last: int
+    modifiers: list[Modifier]
+
+
+class Reader:
+    """Reads lay text with the compiled vocabulary of a taxonomy and the context rules."""
+
+    def __init__(self, taxonomy: Taxonomy, rules: ContextRules):
+        self.taxonomy = taxonomy
+        self.rules = rules
+        self.vocabulary = build_vocabulary(taxonomy, rules)
+
+    def signal_label(self, code: str) -> str:
+        """French label of a named signal."""
+        return (self.rules.signals.get(code) or {}).get("label", code)
+
+    # -- reading ---------------------------------------------------------------------
+    def read(self, text: str) -> Reading:
+        """Everything understood in a text (empty reading for an empty text)."""
+        reading = Reading()
+        if not text or not text.strip():
+            return reading
+        tokens = tokenize(text, self.rules.sms, self.rules.terminators)
+        vocabulary = self.vocabulary
+        prepared = PreparedText(tokens, vocabulary.typos, vocabulary.known_stems, vocabulary.stem_of_word)
+        context = self.rules.occurrences(prepared.words)
+        reading.age = stated_age(text)
+        self._read_problems(text, prepared, context, reading)
+        reading.types = [Finding(code, tuple(words)) for code, words, _ in
+                         self._kept(self._matches("types", prepared, context, text), text, prepared)]
+        self._read_signals(text, prepared, context, reading)
+        for finding in reading.signals:
+            reading.facts.update((self.rules.signals.get(finding.code) or {}).get("sets_household") or {})
+        if reading.age is not None:
+            reading.facts["age"] = reading.age
+        self._read_dangers(text, prepared, context, reading)
+        self._near_misses(text, prepared, reading)
+        return reading
+
+    def _matches(self, name: str, prepared: PreparedText, context: TextContext, text: str) -> list[_Match]:
+        matches = []
+        for phrase in self.vocabulary.candidates(name, prepared.all_stems):
+            for first, last in prepared.find_all(phrase):
+                owned = _owned(prepared, phrase, first, last)
+                modifiers = context.qualify(first, last, owned, text, phrase.target)
+                if phrase.target in VICTIM_PROBLEMS:
+                    modifiers = [m for m in modifiers if m.category != OTHER_PERSON]
+                matches.append(_Match(phrase, first, last, modifiers))
+        return _longest_first(matches)
+
+    def _kept(self, matches: list[_Match], text: str, prepared: PreparedText):
+        """(code, displayable evidence, matches) of unqualified matches, by target."""
+        found: dict[str, tuple[list[str], list[_Match]]] = {}
+        for match in sorted(matches, key=lambda m: (m.first, m.last - m.first)):
+            if match.modifiers:
+                continue
+            words, kept = found.setdefault(match.phrase.target, ([], []))
+            if any(k.first <= match.last and match.first <= k.last for k in kept):
+                continue  # one quote per place in the text
+            kept.append(match)
+            quote = prepared.quote(match.first, match.last, text)
+            if match.phrase.displayable and quote not in words:
+                words.append(quote)
+        return [(code, words, kept) for code, (words, kept) in found.items()]
+
+    def _read_problems(self, text: str, prepared: PreparedText, context: TextContext, reading: Reading) -> None:
+        matches = self._matches("problems", prepared, context, text)
+        order = {code: i for i, code in enumerate(self.taxonomy.problems)}
+        findings: dict[str, Finding] = {}
+        ignored: list[Ignored] = []
+        elderly = reading.age is not None and reading.age >= ELDERLY_AGE
+        for code, words, kept in self._kept(matches, text, prepared):
+            strong = [m for m in kept if not m.phrase.weak]
+            spans = {(m.first, m.last) for m in kept}
+            if elderly and code == "perte_autonomie_age":
+                spans.add((-1, -1))  # the stated age is a sign too (« 81 ans »)
+            if not strong and len(spans) < 2:
+                ignored += [Ignored(code, prepared.quote(m.first, m.last, text), "weak", WEAK_REASON)
+                            for m in kept if m.phrase.displayable]
+                continue
+            findings[code] = Finding(code, tuple(words))
+        for match in matches:
+            code = match.phrase.target
+            if not match.modifiers or code in findings:
+                continue
+            categories = {m.category for m in match.modifiers}
+            if categories == {HYPOTHETICAL} and code in SAFETY_PROBLEMS:
+                words = prepared.quote(match.first, match.last, text) if match.phrase.displayable else None
+                findings[code] = Finding(code, (words,) if words else (), worry=True)
+                continue
+            modifier = match.modifiers[0]
+            shown = modifier.trigger if match.phrase.displayable else self.taxonomy.problem_label(code)
+            ignored.append(Ignored(code, shown, modifier.category, modifier.label))
+        reading.problems = sorted(findings.values(), key=lambda f: order[f.code])
+        reading.ignored += _unique(i for i in ignored if i.code not in findings)
+
+    def _read_signals(self, text: str, prepared: PreparedText, context: TextContext, reading: Reading) -> None:
+        for code, words, _kept in self._kept(self._matches("signals", prepared, context, text), text, prepared):
+            needed = self.vocabulary.signal_context.get(code)
+            if needed and not any(prepared.find_all(p) for p in needed):
+                continue
+            reading.signals.append(Finding(code, tuple(words)))
+            self._reread_as(code, tuple(words), reading)
+
+    def _reread_as(self, code: str, words: tuple[str, ...], reading: Reading) -> None:
+        """A signal that changes what some problems mean: dealing in common areas is
+        neighbourhood trouble, not a care need (``reads_as``/``instead_of``); drugs or
+        violence in front of the children put them in danger (``adds``/``with_problems_any``)."""
+        signal = self.rules.signals.get(code) or {}
+        order = list(self.taxonomy.problems)
+        added = signal.get("adds")
+        if added and set(signal.get("with_problems_any", ())) & set(reading.problem_codes) \
+                and added not in reading.problem_codes:
+            reading.problems = sorted([*reading.problems, Finding(added, words)], key=lambda f: order.index(f.code))
+        target, replaced = signal.get("reads_as"), set(signal.get("instead_of", ()))
+        if not target:
+            return
+        for finding in [f for f in reading.problems if f.code in replaced]:
+            reading.problems.remove(finding)
+            reading.ignored.append(Ignored(finding.code, ", ".join(finding.evidence), "other_person",
+                                           signal.get("reason", "")))
+        if target not in reading.problem_codes:
+            reading.problems = sorted([*reading.problems, Finding(target, words)], key=lambda f: order.index(f.code))
+
+    def _read_dangers(self, text: str, prepared: PreparedText, context: TextContext, reading: Reading) -> None:
+        dangers: dict[str, list[str]] = {}
+        for sign in self.vocabulary.escalation:
+            rule, phrases, with_any, excepted = sign.rule, sign.phrases, sign.context, sign.excepted
+            excluded = [span for p in excepted for span in prepared.find_all(p)]
+            hits, spans = [], []
+            for phrase in phrases:
+                for first, last in prepared.find_all(phrase):
+                    if any(a <= first and last <= b for a, b in excluded):
+                        continue
+                    modifiers = context.qualify(first, last, _owned(prepared, phrase, first, last), text,
+                                                rule.nature)
+                    if modifiers:
+                        reading.ignored.append(Ignored(rule.nature, modifiers[0].trigger, modifiers[0].category,
+                                                       modifiers[0].label))
+                        continue
+                    hits.append(prepared.quote(first, last, text))
+                    spans.append((first, last))
+            if _distinct_spans(spans) < rule.min_signs:
+                continue
+            if with_any:
+                found = [prepared.quote(f, last, text) for p in with_any for f, last in prepared.find_all(p)
+                         if not context.qualify(f, last, _owned(prepared, p, f, last), text)]
+                if not found:
+                    continue
+                hits += found
+            words = dangers.setdefault(rule.nature, [])
+            words += [h for h in hits if h not in words]
+        reading.dangers = [Finding(nature, tuple(words)) for nature, words in dangers.items()]
+        reading.ignored = _unique(reading.ignored)
+
+    def _near_misses(self, text: str, prepared: PreparedText, reading: Reading) -> None:
+        """Words one letter away from an alarm word: never read as it, said so."""
+        for position, token in enumerate(prepared.words):
+            word = token.text
+            vocabulary = self.vocabulary
+            if (len(word) < 4 or word in FILLERS or word in self.rules.near_miss_exceptions
+                    or word in vocabulary.known_words or any(word.startswith(a) for a in vocabulary.alarm_words)):
+                continue
+            for alarm in sorted(vocabulary.alarm_typos.lookup(word)):
+                if bounded_distance(word, alarm, 1) <= 1:
+                    reading.ignored.append(Ignored(NEAR_MISS, prepared.quote(position, position, text), NEAR_MISS,
+                                                   f"proche du mot d'alerte « {alarm} », non retenu : "
+                                                   "vérifiez l'orthographe"))
+                    break
+
+
+def stated_age(text: str) -> int | None:
+    """An age stated in the text (« jeune de 19 ans », « elle a 81 ans », « Madame, 81 ans »),
+    not a duration (« depuis 5 ans », « il y a 20 ans »)."""
+    for match in AGE.finditer(text):
+        age = int(match.group(1))
+        if 14 <= age <= 110 and not NOT_AN_AGE.search(text[:match.start(1)].rstrip()[-12:].removesuffix(" a")
+                                                       .removesuffix(" à")):
+            return age
+    return None
+
+
+def _owned(prepared: PreparedText, phrase: Phrase, first: int, last: int) -> set[int]:
+    words, stems = set(phrase.words), set(phrase.stems)
+    return {i for i in range(first, last + 1)
+            if prepared.words[i].text in words or prepared.words[i].stem in stems}
+
+
+def _longest_first(matches: list[_Match]) -> list[_Match]:
+    """Drop a match lying inside a longer match of another target ("insulte les voisins" is
+    neighbourhood trouble, not violence)."""
+    matches.sort(key=lambda m: -(m.last - m.first))
+    kept: list[_Match] = []
+    for match in matches:
+        inside = any(k.phrase.target != match.phrase.target and k.first <= match.first and match.last <= k.last
+                     and (k.last - k.first) > (match.last - match.first) and not k.phrase.weak for k in kept)
+        if not inside:
+            kept.append(match)
+    return kept
+
+
+def _distinct_spans(spans: list[tuple[int, int]]) -> int:
+    count, end = 0, -1
+    for start, stop in sorted(spans):
+        if start > end:
+            count += 1
+            end = stop
+        else:
+            end = max(end, stop)
+    return count
+
+
+def _unique(items) -> list:
+    seen, out = set(), []
+    for item in items:
+        key = (item.code, item.words, item.category)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+@lru_cache(maxsize=1)
+def reader_rules() -> ContextRules:
+    """The bundled context rules (``data/reading.yaml``), read once."""
+    from directory.paths import DATA_DIR
+
+    return load_context_rules(DATA_DIR / "reading.yaml")
+
+
+@lru_cache(maxsize=4)
+def reader_for(taxonomy: Taxonomy) -> Reader:
+    """The reader of a taxonomy with the bundled context rules (built once per taxonomy)."""
+    return Reader(taxonomy, reader_rules())
+
+
+__all__ = ["CATEGORY_LABELS", "Finding", "Ignored", "Reader", "Reading", "reader_for"]
