@@ -15,12 +15,12 @@ from sqlmodel import Session, select
 from directory.indexing import documents_of
 from directory.models import Service
 from directory.reference import ReferenceData
-from directory.vocabulary import stem, tokenize
+from reading.tokens import stem, words_of
 
 
 def fts_terms(text: str) -> list[str]:
     """French stems of a text, as FTS5 terms."""
-    return [stem(t).split("|")[0] for t in tokenize(text) if len(t) > 1]
+    return [stem(t).split("|")[0] for t in words_of(text) if len(t) > 1]
 
 
 def build_fts(session: Session, reference: ReferenceData, path: Path, batch: int = 2000) -> None:

@@ -38,6 +38,7 @@ class Trigger:
     after_auxiliary: bool = False
     clause_start: bool = False
     particles: tuple[str, ...] = ()
+    not_after: frozenset[str] = frozenset()  # the trigger does not count after these words
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ class ContextRules:
         for trigger in self.triggers:
             for start in _positions(texts, trigger.words):
                 end = start + len(trigger.words) - 1
+                if start > 0 and texts[start - 1] in trigger.not_after:
+                    continue
                 if not set(range(start, end + 1)) & hidden:
                     found.append((trigger, start, end))
         friends = [(friend, start, start + len(friend.words) - 1)
@@ -189,7 +192,8 @@ def load_context_rules(path: Path) -> ContextRules:
         for phrase in row["phrases"]:
             triggers.append(Trigger(seq(phrase), row["category"], row["direction"], int(row.get("window", 5)),
                                     row.get("binds") == "verb", bool(row.get("after_auxiliary")),
-                                    bool(row.get("clause_start")), tuple(row.get("particles", ()))))
+                                    bool(row.get("clause_start")), tuple(row.get("particles", ())),
+                                    frozenset(row.get("not_after", ()))))
     friends = tuple(FalseFriend(seq(p), row["reason"], frozenset(row.get("targets", ())),
                                 tuple(seq(w) for w in row.get("with_any", ())))
                     for row in raw.get("false_friends", []) for p in row["phrases"])

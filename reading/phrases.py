@@ -82,9 +82,9 @@ def compile_phrase(text: str, target: str = "", *, strict: bool = False, exact: 
 
 
 def strict_forms(word: str) -> frozenset[str]:
-    """Forms of an alarm word that count as the word itself: plural, and feminine when the
-    word does not already end in « e » (« arme » never becomes « armée »)."""
-    forms = {word, word + "s", word + "x"}
+    """Forms of an alarm word that count as the word itself: plural (« couteaux »), and
+    feminine when the word does not already end in « e » (« arme » never becomes « armée »)."""
+    forms = {word, word + "s"} | ({word + "x"} if word.endswith("u") else set())
     if not word.endswith("e"):
         forms |= {word + "e", word + "es"}
     return frozenset(forms)

@@ -42,6 +42,7 @@ VICTIM_PROBLEMS = SAFETY_PROBLEMS - {"idees_suicidaires"}
 AGE = re.compile(r"(?:^|[,(]|\bde|\ba|\bà|\bâgée?|\bagée?)\s*(\d{2,3})\s*ans\b", re.IGNORECASE)
 NOT_AN_AGE = re.compile(r"(?:\by|depuis|pendant|dans|pour|en)$", re.IGNORECASE)
 ELDERLY_AGE = 65
+DANGER = "danger_immediat"
 WEAK_REASON = "un seul signe, trop vague pour conclure"
 NEAR_MISS = "near_miss"
 
@@ -150,7 +151,7 @@ class Reader:
     def _kept(self, matches: list[_Match], text: str, prepared: PreparedText):
         """(code, displayable evidence, matches) of unqualified matches, by target."""
         found: dict[str, tuple[list[str], list[_Match]]] = {}
-        for match in sorted(matches, key=lambda m: (m.first, m.last - m.first)):
+        for match in sorted(matches, key=lambda m: (m.first, m.first - m.last)):
             if match.modifiers:
                 continue
             words, kept = found.setdefault(match.phrase.target, ([], []))
@@ -291,8 +292,10 @@ def _longest_first(matches: list[_Match]) -> list[_Match]:
     matches.sort(key=lambda m: -(m.last - m.first))
     kept: list[_Match] = []
     for match in matches:
+        # A danger never hides the problem it comes with (« m'a menacé avec un couteau »).
         inside = any(k.phrase.target != match.phrase.target and k.first <= match.first and match.last <= k.last
-                     and (k.last - k.first) > (match.last - match.first) and not k.phrase.weak for k in kept)
+                     and (k.last - k.first) > (match.last - match.first) and not k.phrase.weak
+                     and DANGER not in (k.phrase.target, match.phrase.target) for k in kept)
         if not inside:
             kept.append(match)
     return kept
