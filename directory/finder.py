@@ -24,6 +24,7 @@ TYPE_NAMED_WEIGHT = 8.0
 PROBLEM_WEIGHT = 2.0
 PROBLEM_TYPE_WEIGHT = 4.0
 PER_TYPE_FIRST = 2
+ANSWER_TYPES = 3
 # A text-only query keeps the hits scoring at least this share of the best one.
 TEXT_CUTOFF = 0.3
 # Emergency services are always shown in the emergency block; in search results they
@@ -82,6 +83,7 @@ class Understanding:
     problems: list[str] = field(default_factory=list)
     signals: set[str] = field(default_factory=set)
     dangers: list[dict] = field(default_factory=list)
+    facts: dict = field(default_factory=dict)  # household facts written in the query (« 19 ans »)
     text: str = ""  # the query without the words set aside (« boit pas » is not searched)
 
 
@@ -89,7 +91,7 @@ def understand(reference: ReferenceData, text: str) -> Understanding:
     """Detected problems (for display), ignored matches, and the query boosts they bring."""
     reading = reader_for(reference.taxonomy).read(text)
     taxonomy = reference.taxonomy
-    understanding = Understanding(signals=reading.signal_codes,
+    understanding = Understanding(signals=reading.signal_codes, facts=dict(reading.facts),
                                   ignored=[item.as_dict() for item in reading.ignored],
                                   dangers=[{"nature": f.code, "matched": list(f.evidence)} for f in reading.dangers])
     for finding in reading.types:
@@ -116,7 +118,11 @@ def select_answer(hits: list, answer_types: list[str], named_types: list[str]) -
     wanted = list(dict.fromkeys([*named_types, *answer_types]))
     rank = {code: position for position, code in enumerate(wanted)}
     if wanted:
-        hits = [h for h in hits if set(h.types) & rank.keys()]
+        # The types named in the query, and the first ANSWER_TYPES answering types that
+        # have a service here: a lay query gets a few kinds of help, not every kind.
+        present = [code for code in answer_types if any(code in h.types for h in hits)]
+        kept = set(named_types) | set(present[:ANSWER_TYPES])
+        hits = [h for h in hits if set(h.types) & kept]
 
     def order(hit):
         best = min((rank[t] for t in hit.types if t in rank), default=len(rank))
@@ -166,10 +172,10 @@ def is_open(hours_osm: str | None, now: dt.datetime) -> bool:
 
 def search_directory(session: Session, index: SearchIndex, reference: ReferenceData,
                      params: SearchParams, now: dt.datetime | None = None,
-                     answer_types: Callable[[list[str], set[str]], list[str]] | None = None) -> dict:
+                     answer_types: Callable[[list[str], set[str], dict], list[str]] | None = None) -> dict:
     """Run a directory search and shape the answer of ``GET /api/services``.
 
-    ``answer_types(problems, signals)`` gives the service types that answer the problems
+    ``answer_types(problems, signals, facts)`` gives the service types that answer the problems
     understood in ``q``, best first (the orientation rules, ``Engine.rank_types``);
     without it, each problem's own list of types is used."""
     taxonomy = reference.taxonomy
@@ -182,7 +188,7 @@ def search_directory(session: Session, index: SearchIndex, reference: ReferenceD
     understanding = understand(reference, params.q) if params.q else Understanding()
     wanted: list[str] = []
     if understanding.problems and not params.types:
-        wanted = (answer_types(understanding.problems, understanding.signals) if answer_types
+        wanted = (answer_types(understanding.problems, understanding.signals, understanding.facts) if answer_types
                   else [t for p in understanding.problems for t in taxonomy.problems[p].service_types])
     boosts = understanding.boosts + [Boost("types", code, PROBLEM_TYPE_WEIGHT / (1 + 0.35 * rank))
                                      for rank, code in enumerate(wanted)]
@@ -198,7 +204,8 @@ def search_directory(session: Session, index: SearchIndex, reference: ReferenceD
     if params.q and (understanding.problems or understanding.named_types):
         hits = select_answer(hits, wanted, understanding.named_types)
     elif params.q:
-        hits = select_answer(_relevant(hits), [], [])
+        # Scores compare within one partition only: the cut-off needs a commune's search.
+        hits = select_answer(_relevant(hits) if commune else hits, [], [])
     if params.open_now:
         moment = (now or dt.datetime.now(PARIS)).astimezone(PARIS)
         hits = [h for h in hits if is_open(h.payload.get("hours"), moment)]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from reading.phrases import FILLERS
 from reading.tokens import Token, words_of
 
 NEGATED, RESOLVED, HYPOTHETICAL, OTHER_PERSON, FALSE_FRIEND = (
@@ -82,6 +83,7 @@ class ContextRules:
     false_friends: tuple[FalseFriend, ...]
     near_miss_exceptions: frozenset[str]
     signals: dict
+    common_words: frozenset[str] = frozenset()
 
     def occurrences(self, words: list[Token]) -> TextContext:
         """Where the triggers, pseudo-triggers and false friends of the table are in a text."""
@@ -104,10 +106,18 @@ class ContextRules:
         return TextContext(self, words, found, friends, hidden)
 
 
+NUMBER = "num"  # « il y a num ans » matches « il y a 10 ans » and « il y a dix ans »
+NUMBER_WORDS = frozenset("un une deux trois quatre cinq six sept huit neuf dix onze douze quinze vingt trente "
+                         "quarante cinquante plusieurs quelques".split())
+
+
+def _same(word: str, wanted: str) -> bool:
+    return word == wanted or (wanted == NUMBER and (word.isdigit() or word in NUMBER_WORDS))
+
+
 def _positions(texts: list[str], sequence: tuple[str, ...]) -> list[int]:
     n = len(sequence)
-    first = sequence[0]
-    return [i for i in range(len(texts) - n + 1) if texts[i] == first and tuple(texts[i:i + n]) == sequence]
+    return [i for i in range(len(texts) - n + 1) if all(_same(texts[i + k], sequence[k]) for k in range(n))]
 
 
 class TextContext:
@@ -141,18 +151,22 @@ class TextContext:
                 modifiers.append(Modifier(trigger.category, self._quote(text, min(start, first), max(end, last))))
         return modifiers
 
+    def _distance(self, before: int, after: int) -> int:
+        """Words from ``before`` to ``after``, function words not counted (« s'est suicidé »
+        is one word away from « son frère »)."""
+        return 1 + sum(1 for i in range(before + 1, after) if self.words[i].text not in FILLERS)
+
     def _governs(self, trigger: Trigger, start: int, end: int, first: int, last: int, owned: set[int]) -> bool:
         words = self.words
         if trigger.direction == "clause":
             return words[start].clause == words[first].clause or words[start].clause == words[last].clause
         if trigger.direction == "backward":
-            return (start > last and start - last <= trigger.window
-                    and words[start].clause == words[last].clause
-                    and (not trigger.binds_verb or start - last <= 2))
+            return (start > last and self._distance(last, start) <= (1 if trigger.binds_verb else trigger.window)
+                    and words[start].clause == words[last].clause)
         if trigger.direction == "framed":
             return self._framed(trigger, end, first, last, owned)
         # forward
-        if end >= first or first - end > trigger.window or words[end].clause != words[first].clause:
+        if end >= first or self._distance(end, first) > trigger.window or words[end].clause != words[first].clause:
             return False
         if trigger.clause_start and not self._starts_clause(start):
             return False
@@ -207,4 +221,5 @@ def load_context_rules(path: Path) -> ContextRules:
         false_friends=friends,
         near_miss_exceptions=frozenset(raw.get("near_miss_exceptions", [])),
         signals=raw.get("signals") or {},
+        common_words=frozenset(w for text in raw.get("common_words", []) for w in seq(text)),
     )

@@ -73,9 +73,11 @@ def compile_phrase(text: str, target: str = "", *, strict: bool = False, exact: 
         return Phrase(text, target, words, tuple(stem(w) for w in words), EXACT, displayable, weak)
     content = [w for w in words if w not in FILLERS]
     without_pronouns = [w for w in content if w not in PRONOUNS]
-    if len(without_pronouns) > 1 or len(words) < 3:
-        content = without_pronouns or content
-    exact = not any(len(w) >= MEANINGFUL for w in content)
+    if len(without_pronouns) > 1:
+        content = without_pronouns
+    # A phrase is never reduced to one of its words: « m'a suivi » is not « suivi »,
+    # « il la frappe » is not « frappe ». Such phrases are read word for word.
+    exact = (len(words) > 1 and len(content) < 2) or not any(len(w) >= MEANINGFUL for w in content)
     chosen = words if exact or not content else tuple(content)
     return Phrase(text, target, tuple(chosen), tuple(stem(w) for w in chosen), EXACT if exact else FUZZY,
                   displayable, weak, typo_free)
@@ -94,7 +96,8 @@ class PreparedText:
     """A text ready for matching: its words (« ne » set aside), content positions and stems."""
 
     def __init__(self, tokens: list[Token], typos: TypoIndex | None, known_stems: frozenset[str],
-                 stem_of_word: dict[str, str], typo_free: frozenset[str] = frozenset()):
+                 stem_of_word: dict[str, str], typo_free: frozenset[str] = frozenset(),
+                 common_words: frozenset[str] = frozenset()):
         self.tokens = tokens
         self.words = [t for t in tokens if not t.punctuation]
         # Positions in ``words`` of the words strict and exact phrases are compared with.
@@ -109,8 +112,10 @@ class PreparedText:
                 continue
             stems = {token.stem}
             # Typo fixes only for words the vocabulary does not know ("fermés" must not
-            # become "femmes"), and never towards a word of a safety phrase.
-            if typos is not None and not token.text.isdigit() and not stems & known_stems:
+            # become "femmes"), nor for common words (« ménage » is not « menace »), and never
+            # towards a word of a safety phrase.
+            if (typos is not None and not token.text.isdigit() and not stems & known_stems
+                    and token.text not in common_words):
                 stems |= {stem_of_word[w] for w in typos.lookup(token.text)} - typo_free
             self.content.append(i)
             self.content_stems.append(stems)

@@ -122,7 +122,8 @@ class Reader:
             return reading
         tokens = tokenize(text, self.rules.sms, self.rules.terminators)
         vocabulary = self.vocabulary
-        prepared = PreparedText(tokens, vocabulary.typos, vocabulary.known_stems, vocabulary.stem_of_word)
+        prepared = PreparedText(tokens, vocabulary.typos, vocabulary.known_stems, vocabulary.stem_of_word,
+                                common_words=self.rules.common_words)
         context = self.rules.occurrences(prepared.words)
         reading.age = stated_age(text)
         self._read_problems(text, prepared, context, reading)
@@ -134,6 +135,9 @@ class Reader:
         if reading.age is not None:
             reading.facts["age"] = reading.age
         self._read_dangers(text, prepared, context, reading)
+        if reading.dangers and DANGER not in reading.problem_codes:
+            evidence = tuple(w for finding in reading.dangers for w in finding.evidence)
+            reading.problems.insert(0, Finding(DANGER, evidence))
         self._near_misses(text, prepared, reading)
         return reading
 
@@ -143,25 +147,29 @@ class Reader:
             for first, last in prepared.find_all(phrase):
                 owned = _owned(prepared, phrase, first, last)
                 modifiers = context.qualify(first, last, owned, text, phrase.target)
-                if phrase.target in VICTIM_PROBLEMS:
+                # Another person does not cancel violence against the person concerned, nor a
+                # weak sign, which names a place or a context rather than someone's problem.
+                if phrase.target in VICTIM_PROBLEMS or phrase.weak:
                     modifiers = [m for m in modifiers if m.category != OTHER_PERSON]
                 matches.append(_Match(phrase, first, last, modifiers))
         return _longest_first(matches)
 
     def _kept(self, matches: list[_Match], text: str, prepared: PreparedText):
-        """(code, displayable evidence, matches) of unqualified matches, by target."""
-        found: dict[str, tuple[list[str], list[_Match]]] = {}
-        for match in sorted(matches, key=lambda m: (m.first, m.first - m.last)):
+        """(code, displayable evidence, matches) of unqualified matches, by target: one
+        match per place in the text, a strong sign before a weak one, the longest first."""
+        found: dict[str, list[_Match]] = {}
+        for match in sorted(matches, key=lambda m: (m.phrase.weak, m.first - m.last, m.first)):
             if match.modifiers:
                 continue
-            words, kept = found.setdefault(match.phrase.target, ([], []))
-            if any(k.first <= match.last and match.first <= k.last for k in kept):
-                continue  # one quote per place in the text
-            kept.append(match)
-            quote = prepared.quote(match.first, match.last, text)
-            if match.phrase.displayable and quote not in words:
-                words.append(quote)
-        return [(code, words, kept) for code, (words, kept) in found.items()]
+            kept = found.setdefault(match.phrase.target, [])
+            if not any(k.first <= match.last and match.first <= k.last for k in kept):
+                kept.append(match)
+        result = []
+        for code, kept in found.items():
+            kept.sort(key=lambda m: m.first)
+            words = list(dict.fromkeys(prepared.quote(m.first, m.last, text) for m in kept if m.phrase.displayable))
+            result.append((code, words, kept))
+        return result
 
     def _read_problems(self, text: str, prepared: PreparedText, context: TextContext, reading: Reading) -> None:
         matches = self._matches("problems", prepared, context, text)

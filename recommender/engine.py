@@ -126,6 +126,25 @@ def household_matches(condition: HouseholdCondition, facts: dict) -> bool:
     return all(checks)
 
 
+def relies_on_unknown(condition: HouseholdCondition, facts: dict) -> bool:
+    """True when a condition holds only because a fact it lists as ``inconnu`` was not given."""
+    for key, fact in (("contact_etabli", "contact_etabli"), ("bailleur", "bailleur"),
+                      ("notifications_any", "notifications_mdph"), ("notifications_none", "notifications_mdph"),
+                      ("prestations_any", "prestations"), ("suivis_any", "suivis_en_cours"),
+                      ("suivis_none", "suivis_en_cours"), ("mesure_protection_any", "mesure_protection")):
+        values = getattr(condition, key)
+        if values is not None and UNKNOWN in values and facts.get(fact) is None:
+            return True
+    return False
+
+
+def reason_of(rule: Rule, context: Context) -> str:
+    """The sentence a rule gives as its reason, without asserting an unknown fact."""
+    if rule.description_unknown and relies_on_unknown(rule.when.household, context.household):
+        return rule.description_unknown
+    return rule.description
+
+
 def rule_matches(rule: Rule, context: Context) -> bool:
     """True when a rule's trigger holds for this situation."""
     when = rule.when
@@ -194,11 +213,11 @@ class Engine:
         self.find_services = find_services
         self.reader = reader_for(reference.taxonomy)
 
-    def rank_types(self, problems: list[str], signals: set[str] = frozenset(),
+    def rank_types(self, problems: list[str], signals: set[str] = frozenset(), facts: dict | None = None,
                    role: str = "travailleur_social") -> list[str]:
-        """The service types the rules suggest for these problems, best first (nothing known
-        of the household, no danger): what a search for these problems should list."""
-        context = Context(set(problems), False, role, {}, set(signals))
+        """The service types the rules suggest for these problems, best first (no danger;
+        of the household, only the ``facts`` read in the text): what a search lists."""
+        context = Context(set(problems), False, role, dict(facts or {}), set(signals))
         matched = [rule for rule in self.rules.rules if rule_matches(rule, context)]
         return [candidate.type for candidate in self._rank(matched, context)]
 
@@ -251,7 +270,7 @@ class Engine:
                     candidate = candidates[proposal.type] = Candidate(proposal.type, score)
                 else:
                     candidate.score = max(candidate.score, score) + MERGE_BONUS
-                candidate.add_reason(rule.id, rule.description)
+                candidate.add_reason(rule.id, reason_of(rule, context))
                 candidate.add_reason(rule.id, proposal.why)
         self._apply_global_rules(candidates, context)
         return sorted(candidates.values(), key=lambda c: -c.score)
@@ -306,6 +325,7 @@ class Engine:
             entries.append((candidate, eligibility, services))
         entries = self._gate(entries, request, texts)
         suggestions, gaps = [], []
+        said: dict[str, int] = {}  # each sentence once per answer: later cards refer back to it
         for rank, (candidate, eligibility, services) in enumerate(entries, 1):
             service_type = taxonomy.service_types[candidate.type]
             covering = [s for s in services if s.get("covers_commune")]
@@ -318,7 +338,7 @@ class Engine:
                 "type": candidate.type,
                 "type_label": service_type.label,
                 "rules": candidate.rules,
-                "why": candidate.why,
+                "why": _once(candidate.why, said, rank),
                 "who_acts": who_acts(candidate.type, request.role, taxonomy),
                 "eligibility": eligibility.as_dict(),
                 "wait": service_type.typical_wait or None,
@@ -357,6 +377,21 @@ class Engine:
             return []
         return [{"type": b.type, "type_label": self.reference.taxonomy.type_label(b.type), "why": b.why}
                 for b in self.rules.bridges[type_code] if b.type != type_code]
+
+
+def _once(sentences: list[str], said: dict[str, int], rank: int) -> list[str]:
+    """A card's reasons, each sentence given in full once per answer; a sentence already
+    given on an earlier card becomes a short reference to it."""
+    reasons = []
+    for sentence in sentences:
+        if sentence in said:
+            reference = f"Même raison que la suggestion n° {said[sentence]} ci-dessus."
+            if reference not in reasons:
+                reasons.append(reference)
+        else:
+            said[sentence] = rank
+            reasons.append(sentence)
+    return reasons
 
 
 def _widest(ranges: list[tuple[int | None, int | None]]) -> tuple[int | None, int | None]:

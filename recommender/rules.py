@@ -124,6 +124,9 @@ class Rule(_Strict):
 
     id: Annotated[str, Field(pattern=r"^R\d{2}[a-z]?$")]
     description: Annotated[str, Field(min_length=10, max_length=800)]
+    # Shown instead of `description` when a household condition held only because the
+    # fact was unknown (`inconnu`): a reason never asserts what was not given.
+    description_unknown: Annotated[str, Field(min_length=10, max_length=800)] | None = None
     source: str | None = None
     when: Trigger
     propose: list[Proposal] = []

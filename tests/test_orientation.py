@@ -94,7 +94,7 @@ def test_gardien_relays_internally_except_national_lines(client):
     for s in answer["suggestions"]:
         if s["type"] not in {"ligne_nationale", "crip", "urgences", "forces_de_l_ordre",
                              "service_social_bailleur"}:
-            assert s["who_acts"].startswith("Signaler")
+            assert s["who_acts"].startswith("Vous signalez")
 
 
 def test_several_problems_merge_into_one_list_with_combined_reasons(client):

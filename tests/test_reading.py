@@ -74,7 +74,7 @@ def test_stigmatising_words_are_matched_but_never_echoed(reader, word):
 
 def test_evidence_quotes_the_users_own_words(reader):
     assert problems(reader, "il BOIT et des Bouteilles vides partout")["addiction_alcool"] == [
-        "BOIT", "Bouteilles vides partout"]
+        "il BOIT", "Bouteilles vides partout"]
 
 
 # -- each qualifier on its own ------------------------------------------------------------------

@@ -21,6 +21,7 @@ from recommender.rules import RuleSet, load_rules
 from workspace import models as _workspace_tables  # noqa: F401  (tables created with the schema)
 
 log = logging.getLogger("maillage")
+RANK_CACHE_SIZE = 4096
 
 
 @dataclass
@@ -34,16 +35,18 @@ class AppState:
     rules: RuleSet
     _ranked: dict = field(default_factory=dict, repr=False)
 
-    def rank_types(self, problems: list[str], signals: set[str]) -> list[str]:
+    def rank_types(self, problems: list[str], signals: set[str], facts: dict | None = None) -> list[str]:
         """The types answering these problems, best first (the orientation rules; cached,
         the rules do not change while the application runs)."""
-        key = (frozenset(problems), frozenset(signals))
+        key = (frozenset(problems), frozenset(signals), tuple(sorted((facts or {}).items())))
         ranked = self._ranked.get(key)
         if ranked is None:
             from recommender.engine import Engine
 
-            ranked = self._ranked[key] = tuple(
-                Engine(self.reference, self.rules, find_services=None).rank_types(sorted(problems), set(signals)))
+            engine = Engine(self.reference, self.rules, find_services=None)
+            ranked = tuple(engine.rank_types(sorted(problems), set(signals), facts or {}))
+            if len(self._ranked) < RANK_CACHE_SIZE:
+                self._ranked[key] = ranked
         return list(ranked)
 
 

@@ -1,0 +1,162 @@
+"""Quality of what Maillage understands and returns, measured on labelled cases.
+
+``python -m bench.quality [--json]`` prints, separately for the tuning cases and for the
+held-out cases (never used to tune the reader):
+
+- per-problem precision and recall of detection on ``tests/cases/detection_labelled.yaml``,
+  with micro averages and the rate of false P0 (a P0 read in a text that needs none);
+- the pass rate of the reading cases (``reading_*.yaml``: queries and vignettes);
+- the mean precision@5 of search on the lay queries (share of the first five results of
+  an acceptable type), and the median number of results.
+
+Everything runs on a fresh application over the bundled directory (SQLite in a temporary
+folder); nothing is written elsewhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = ROOT / "tests" / "cases"
+SPLITS = ("tune", "holdout")
+QUERY_FILES = {"tune": ("lay_queries_public.yaml", "lay_queries_own.yaml", "reading_public.yaml", "reading_own.yaml"),
+               "holdout": ("reading_holdout.yaml",)}
+READING_FILES = {"tune": ("reading_public.yaml", "reading_own.yaml"), "holdout": ("reading_holdout.yaml",)}
+
+
+def _load(name: str):
+    return yaml.safe_load((CASES / name).read_text(encoding="utf-8"))
+
+
+def detection_scores(reader, texts: list[dict]) -> dict:
+    """Per-problem precision/recall, micro averages and false-P0 rate of a set of texts."""
+    counts = {"tp": Counter(), "fp": Counter(), "fn": Counter()}
+    false_p0 = missed_p0 = p0_total = 0
+    for item in texts:
+        reading = reader.read(item["text"])
+        found = set(reading.problem_codes)
+        expected = set(item["problems"])
+        for code in found & expected:
+            counts["tp"][code] += 1
+        for code in found - expected:
+            counts["fp"][code] += 1
+        for code in expected - found:
+            counts["fn"][code] += 1
+        p0 = bool(reading.dangers) or "danger_immediat" in found
+        p0_total += bool(item.get("p0"))
+        false_p0 += p0 and not item.get("p0")
+        missed_p0 += item.get("p0", False) and not p0
+    per_problem = {}
+    for code in sorted(set(counts["tp"]) | set(counts["fp"]) | set(counts["fn"])):
+        tp, fp, fn = counts["tp"][code], counts["fp"][code], counts["fn"][code]
+        per_problem[code] = {"precision": _ratio(tp, tp + fp), "recall": _ratio(tp, tp + fn),
+                             "tp": tp, "fp": fp, "fn": fn}
+    tp, fp, fn = (sum(counts[k].values()) for k in ("tp", "fp", "fn"))
+    not_p0 = len(texts) - p0_total
+    return {"texts": len(texts), "micro_precision": _ratio(tp, tp + fp), "micro_recall": _ratio(tp, tp + fn),
+            "false_p0": false_p0, "false_p0_rate": _ratio(false_p0, not_p0), "p0_texts": p0_total,
+            "p0_recall": _ratio(p0_total - missed_p0, p0_total), "per_problem": per_problem}
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 3) if denominator else None
+
+
+def search_scores(client, files: tuple[str, ...]) -> dict:
+    """Pass rate, mean precision@5 and median result count of lay queries."""
+    from tests.orientation_checks import check_query, precision_at_5
+
+    queries = []
+    for name in files:
+        data = _load(name)
+        queries += data if isinstance(data, list) else (data.get("queries") or [])
+    precisions, totals, passed = [], [], 0
+    for case in queries:
+        params = {"q": case["q"], "limit": 5, **({"commune": case["commune"]} if case.get("commune") else {})}
+        answer = client.get("/api/services", query_string=params).get_json()
+        precisions.append(precision_at_5(answer, case["expect_any"]))
+        totals.append(answer["total"])
+        passed += not check_query(answer, case)
+    return {"queries": len(queries), "passed": passed, "precision_at_5": round(statistics.mean(precisions), 3),
+            "median_results": statistics.median(totals)}
+
+
+def vignette_scores(client, files: tuple[str, ...]) -> dict:
+    """Pass rate of reading vignettes."""
+    from tests.orientation_checks import check_expectations
+
+    vignettes = [v for name in files for v in (_load(name).get("vignettes") or [])]
+    passed = 0
+    for case in vignettes:
+        response = client.post("/api/orientations", json=case["request"])
+        passed += response.status_code == 200 and not check_expectations(response.get_json(), case["expect"])
+    return {"vignettes": len(vignettes), "passed": passed}
+
+
+def run() -> dict:
+    """Every figure, tuning and held-out side by side."""
+    from app import create_app
+    from reading.reader import reader_for
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app({"ENV": "testing", "INSTANCE_DIR": tmp, "DATABASE_URL": f"sqlite:///{tmp}/q.db",
+                          "TILES_URL": "", "INDEX_IN_MEMORY": True, "WTF_CSRF_ENABLED": False, "LOG_LEVEL": "WARNING"})
+        client = app.test_client()
+        reader = reader_for(app.extensions["maillage"].reference.taxonomy)
+        labelled = _load("detection_labelled.yaml")["texts"]
+        report = {}
+        for split in SPLITS:
+            report[split] = {
+                "detection": detection_scores(reader, [t for t in labelled if t["split"] == split]),
+                "search": search_scores(client, QUERY_FILES[split]),
+                "vignettes": vignette_scores(client, READING_FILES[split]),
+            }
+        app.extensions["maillage"].engine.dispose()
+    return report
+
+
+def markdown(report: dict) -> str:
+    """The report as the tables of ``docs/QUALITY.md``."""
+    lines = ["| | tuning | held out |", "|---|---|---|"]
+    rows = [("Textes étiquetés", lambda r: r["detection"]["texts"]),
+            ("Précision de détection (micro)", lambda r: r["detection"]["micro_precision"]),
+            ("Rappel de détection (micro)", lambda r: r["detection"]["micro_recall"]),
+            ("Faux P0 (textes sans urgence lus P0)", lambda r: f'{r["detection"]["false_p0"]} '
+                                                             f'({r["detection"]["false_p0_rate"]})'),
+            ("P0 reconnus", lambda r: r["detection"]["p0_recall"]),
+            ("Requêtes réussies", lambda r: f'{r["search"]["passed"]} / {r["search"]["queries"]}'),
+            ("Précision@5 moyenne de la recherche", lambda r: r["search"]["precision_at_5"]),
+            ("Nombre médian de résultats", lambda r: r["search"]["median_results"]),
+            ("Vignettes de lecture réussies", lambda r: f'{r["vignettes"]["passed"]} / {r["vignettes"]["vignettes"]}')]
+    for label, value in rows:
+        lines.append(f"| {label} | {value(report['tune'])} | {value(report['holdout'])} |")
+    lines += ["", "| Problème | P (tuning) | R (tuning) | P (held out) | R (held out) |", "|---|---|---|---|---|"]
+    codes = sorted(set(report["tune"]["detection"]["per_problem"]) | set(report["holdout"]["detection"]["per_problem"]))
+    for code in codes:
+        cells = []
+        for split in SPLITS:
+            score = report[split]["detection"]["per_problem"].get(code, {})
+            cells += [str(score.get("precision", "—")), str(score.get("recall", "—"))]
+        lines.append(f"| `{code}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Command line: ``python -m bench.quality [--json]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="JSON instead of Markdown tables")
+    args = parser.parse_args()
+    report = run()
+    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else markdown(report))
+
+
+if __name__ == "__main__":
+    main()
