@@ -200,7 +200,13 @@ class Reader:
             shown = modifier.trigger if match.phrase.displayable else self.taxonomy.problem_label(code)
             ignored.append(Ignored(code, shown, modifier.category, modifier.label))
         reading.problems = sorted(findings.values(), key=lambda f: order[f.code])
-        reading.ignored += _unique(i for i in ignored if i.code not in findings)
+        # One line per problem set aside: the widest quote of the first reason found.
+        widest: dict[str, Ignored] = {}
+        for item in ignored:
+            current = widest.get(item.code)
+            if item.code not in findings and (current is None or len(item.words) > len(current.words)):
+                widest[item.code] = item
+        reading.ignored += list(widest.values())
 
     def _read_signals(self, text: str, prepared: PreparedText, context: TextContext, reading: Reading) -> None:
         for code, words, _kept in self._kept(self._matches("signals", prepared, context, text), text, prepared):

@@ -12,6 +12,7 @@ and a commune, the services to show (see ``recommender.territory``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -203,6 +204,48 @@ def helplines(reference: ReferenceData, problems: set[str], rule_numbers: list[s
     return [v for v in views if v]
 
 
+_EMERGENCY_NUMBER = re.compile(r"\b(?:15|17|18|112|114)\b")
+_LEVELS = (("P0 si", "appeler tout de suite si"), ("P0 en cas de", "appeler tout de suite en cas de"),
+           ("P1 si", "à traiter dans la journée si"))
+
+
+def triage_advice(reference: ReferenceData, problems: list[str]) -> list[dict]:
+    """When to call the emergency numbers, for each problem whose card says so, in plain
+    French (« Appeler tout de suite si violences en cours… : 17 ou 112 »)."""
+    advice = []
+    for code in sorted(problems, key=lambda c: TRIAGE_ORDER.index(reference.taxonomy.problems[c].triage)):
+        note = reference.taxonomy.problems[code].triage_note
+        if not note or not _EMERGENCY_NUMBER.search(note):
+            continue
+        for jargon, plain in _LEVELS:
+            note = note.replace(jargon, plain)
+        advice.append({"code": code, "text": note[0].upper() + note[1:]})
+    return advice
+
+
+def triage_block(reference: ReferenceData, problems: list[str], natures: list[str]) -> dict:
+    """The danger block of an answer: urgency, numbers (the danger's own first), lines and
+    advice; shared by the orientation and the search pages."""
+    danger = bool(natures) or "danger_immediat" in problems
+    if danger and not natures:
+        natures = [NATURE_OF_PROBLEM.get(p) for p in problems if p in NATURE_OF_PROBLEM][:1] or ["any"]
+    emergency = emergency_numbers(reference, natures if danger else [], [], problems)
+    return {"urgency": _urgency(set(problems), danger, reference), "emergency_numbers": emergency,
+            "helplines": helplines(reference, set(problems), [], emergency),
+            "advice": triage_advice(reference, problems)}
+
+
+def search_triage(reference: ReferenceData, answer: dict) -> dict | None:
+    """The danger block of a search answer: with a danger read, the same block as the
+    orientation page; otherwise the advice on when to call, if the problems have one."""
+    problems = [p["code"] for p in answer.get("detected_problems", []) if not p.get("worry")]
+    natures = [d["nature"] for d in answer.get("danger_signals", [])]
+    if not problems and not natures:
+        return None
+    block = triage_block(reference, problems, natures)
+    return block if block["urgency"] == "P0" or block["advice"] else None
+
+
 class Engine:
     """Computes orientations from rules, reference data and a service finder."""
 
@@ -252,6 +295,7 @@ class Engine:
             "problems": [{"code": p, "label": taxonomy.problems[p].label} for p in problems],
             "urgency": _urgency(set(problems), danger, self.reference),
             "danger_signals": [{"nature": f.code, "matched": list(f.evidence)} for f in reading.dangers],
+            "advice": triage_advice(self.reference, problems),
             "emergency_numbers": emergency,
             "helplines": helplines(self.reference, set(problems), rule_numbers, emergency),
             "suggestions": suggestions,

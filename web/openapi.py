@@ -29,12 +29,21 @@ _SEARCH_RESULT = {"type": "object", "required": ["id", "name", "types", "domain"
     "commune": {"type": ["object", "null"]}, "covers_commune": {"type": ["boolean", "null"]},
     "distance_km": {"type": ["number", "null"]}, "wait": {"type": ["object", "null"]},
     "phone": _PHONE, "score": {"type": "number"}}}
+_IGNORED = {"type": "array", "description": "Mots lus puis écartés, avec la raison (négation, passé, hypothèse, "
+            "autre personne, faux ami, signe isolé, mot proche d'un mot d'alerte)",
+            "items": {"type": "object", "required": ["code", "words", "category", "reason"]}}
 _SEARCH = {"type": "object", "required": ["total", "results", "facets", "detected_problems"], "properties": {
     "total": {"type": "integer"}, "results": {"type": "array", "items": _SEARCH_RESULT},
-    "facets": {"type": "object"}, "detected_problems": {"type": "array", "items": {"type": "object"}}}}
+    "facets": {"type": "object"}, "detected_problems": {"type": "array", "items": {"type": "object"}},
+    "ignored": _IGNORED, "danger_signals": {"type": "array"},
+    "urgency": {"enum": ["P0", "P1", "P2", "P3"], "description": "Présent quand un danger est lu ou qu'un "
+                "problème compris dit quand appeler les secours"},
+    "emergency_numbers": {"type": "array"}, "helplines": {"type": "array"}, "advice": {"type": "array"}}}
 _ORIENTATION = {"type": "object", "required": ["commune", "urgency", "emergency_numbers", "suggestions", "gaps"],
                 "properties": {"commune": {"type": "object"}, "urgency": {"enum": ["P0", "P1", "P2", "P3"]},
-                               "detected_problems": {"type": "array"}, "emergency_numbers": {"type": "array"},
+                               "detected_problems": {"type": "array"}, "ignored": _IGNORED,
+                               "signals": {"type": "array"}, "advice": {"type": "array"},
+                               "emergency_numbers": {"type": "array"},
                                "helplines": {"type": "array"}, "suggestions": {"type": "array"},
                                "gaps": {"type": "array"}}}
 

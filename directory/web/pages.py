@@ -11,6 +11,7 @@ from directory.present import service_detail
 from directory.storage import communes_served, get_service
 from directory.web.maps import tile_settings
 from directory.web.params import parse_search_params
+from recommender.engine import search_triage
 from web.params import BadParameter
 from web.security import acting_user, is_coordinator
 from web.state import current_state, db_session
@@ -45,7 +46,7 @@ def directory_search():
     state = current_state()
     taxonomy = state.reference.taxonomy
     error = None
-    results = None
+    results = triage = None
     try:
         params = parse_search_params(request.args, default_limit=10)
         searched = bool(params.q or params.commune or params.types or params.domains
@@ -53,12 +54,13 @@ def directory_search():
         if searched:
             results = search_directory(db_session(), state.search, state.reference, params,
                                    answer_types=state.rank_types)
+            triage = search_triage(state.reference, results)
     except (BadParameter, InvalidSearch) as problem:
         params = parse_search_params({})
         error = problem
     status = 400 if error else 200
     return render_template(
-        "directory/search.html", params=params, results=results, error=error,
+        "directory/search.html", params=params, results=results, error=error, triage=triage,
         helplines=taxonomy.lines_in_block("urgences_sociales"),
         useful_lines=taxonomy.lines_in_block("numeros_utiles"),
         types=sorted(taxonomy.service_types.values(), key=lambda t: t.short_label.lower()),
