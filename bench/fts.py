@@ -12,10 +12,10 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from directory.indexing import documents_of
 from directory.models import Service
 from directory.reference import ReferenceData
 from reading.tokens import stem, words_of
+from search.documents import documents_of
 
 
 def fts_terms(text: str) -> list[str]:

@@ -22,16 +22,16 @@ from sqlmodel import Session, select
 
 from bench.fts import fts_query
 from bench.memory import peak_memory_mb
-from directory.finder import SearchParams, search_directory
 from directory.models import Service
 from directory.paths import DATA_DIR, PROJECT_ROOT
 from directory.reference import load_reference
-from directory.search import SearchIndex
 from directory.storage import all_services, make_engine
 from recommender.engine import Engine
 from recommender.request import parse_request
 from recommender.rules import load_rules
 from recommender.territory import ServiceFinder
+from search.backend import SearchIndex
+from search.finder import SearchParams, search_directory
 
 CASES = PROJECT_ROOT / "tests" / "cases"
 

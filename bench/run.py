@@ -27,13 +27,13 @@ from bench.fts import build_fts
 from bench.memory import peak_memory_mb
 from bench.startup import measure_start
 from bench.synthetic import generate
-from directory.indexing import rebuild_index
 from directory.loader import check_file
 from directory.paths import DATA_DIR, PROJECT_ROOT
 from directory.reference import ReferenceData, load_reference
 from directory.schema import ServiceEntry, validate_entry
-from directory.search import SearchIndex
 from directory.storage import create_schema, make_engine, upsert_entries
+from search.backend import SearchIndex
+from search.maintenance import rebuild_index
 
 
 class _Counted:

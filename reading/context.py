@@ -88,22 +88,31 @@ class ContextRules:
     def occurrences(self, words: list[Token]) -> TextContext:
         """Where the triggers, pseudo-triggers and false friends of the table are in a text."""
         texts = [w.text for w in words]
+        starts = _starts(texts)
         hidden = set()
         for sequence in self.pseudo:
-            for start in _positions(texts, sequence):
+            for start in _positions(texts, sequence, starts):
                 hidden |= set(range(start, start + len(sequence)))
         found = []
         for trigger in self.triggers:
-            for start in _positions(texts, trigger.words):
+            for start in _positions(texts, trigger.words, starts):
                 end = start + len(trigger.words) - 1
                 if start > 0 and texts[start - 1] in trigger.not_after:
                     continue
                 if not set(range(start, end + 1)) & hidden:
                     found.append((trigger, start, end))
         friends = [(friend, start, start + len(friend.words) - 1)
-                   for friend in self.false_friends for start in _positions(texts, friend.words)
-                   if not friend.with_any or any(_positions(texts, w) for w in friend.with_any)]
+                   for friend in self.false_friends for start in _positions(texts, friend.words, starts)
+                   if not friend.with_any or any(_positions(texts, w, starts) for w in friend.with_any)]
         return TextContext(self, words, found, friends, hidden)
+
+
+def _starts(texts: list[str]) -> dict[str, list[int]]:
+    """Positions of each word of a text (sequences are only tried where their first word is)."""
+    positions: dict[str, list[int]] = {}
+    for index, word in enumerate(texts):
+        positions.setdefault(word, []).append(index)
+    return positions
 
 
 NUMBER = "num"  # « il y a num ans » matches « il y a 10 ans » and « il y a dix ans »
@@ -115,9 +124,10 @@ def _same(word: str, wanted: str) -> bool:
     return word == wanted or (wanted == NUMBER and (word.isdigit() or word in NUMBER_WORDS))
 
 
-def _positions(texts: list[str], sequence: tuple[str, ...]) -> list[int]:
+def _positions(texts: list[str], sequence: tuple[str, ...], starts: dict[str, list[int]]) -> list[int]:
     n = len(sequence)
-    return [i for i in range(len(texts) - n + 1) if all(_same(texts[i + k], sequence[k]) for k in range(n))]
+    return [i for i in starts.get(sequence[0], ()) if i + n <= len(texts)
+            and all(_same(texts[i + k], sequence[k]) for k in range(1, n))]
 
 
 class TextContext:

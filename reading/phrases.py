@@ -104,6 +104,11 @@ class PreparedText:
         self.plain = [i for i, t in enumerate(self.words) if t.text not in OPTIONAL]
         self.plain_words = [self.words[i].text for i in self.plain]
         self.plain_stems = [stem(w) for w in self.plain_words]
+        self._starts: dict[str, list[int]] = {}
+        for position, (word, word_stem) in enumerate(zip(self.plain_words, self.plain_stems, strict=True)):
+            self._starts.setdefault(word, []).append(position)
+            if word_stem != word:
+                self._starts.setdefault(word_stem, []).append(position)
         self.content: list[int] = []
         self.content_stems: list[set[str]] = []
         self.content_plain_stems: list[set[str]] = []
@@ -134,8 +139,10 @@ class PreparedText:
     def _sequences(self, phrase: Phrase, wanted: list, seen: list[str]) -> list[tuple[int, int]]:
         spans = []
         n = len(wanted)
-        for start in range(len(seen) - n + 1):
-            if all(seen[start + k] in wanted[k] for k in range(n)):
+        # Only where the first word (or its stem) occurs.
+        starts = sorted({p for first in wanted[0] for p in self._starts.get(first, ())})
+        for start in starts:
+            if start + n <= len(seen) and all(seen[start + k] in wanted[k] for k in range(n)):
                 first, last = self.plain[start], self.plain[start + n - 1]
                 if self.words[first].clause == self.words[last].clause:
                     spans.append((first, last))

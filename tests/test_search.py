@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session
 
-from directory.finder import PARIS, SearchParams, search_directory
-from directory.search.partition import Partition
+from search.backend.partition import Partition
+from search.finder import PARIS, SearchParams, search_directory
 from tests.conftest import parse_html
 from tests.factories import make_entry, make_yaml
 

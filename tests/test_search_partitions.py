@@ -4,8 +4,8 @@ département, a service is in the partition of each département it serves, edit
 import pytest
 from sqlmodel import Session
 
-from directory.finder import SearchParams, search_directory
-from directory.indexing import departements_of
+from search.documents import departements_of
+from search.finder import SearchParams, search_directory
 from tests.factories import make_entry, make_yaml
 
 MAYENNE_LAVAL = "53130"
@@ -133,30 +133,30 @@ def test_a_large_batch_moves_between_partitions(app, runner, tmp_path):
 
 
 def test_a_bulk_load_rebuilds_the_index_instead_of_updating_it(app, runner, tmp_path, monkeypatch):
-    import directory.indexing
+    import search.maintenance
 
     rebuilt = []
-    real_rebuild = directory.indexing.rebuild_index
-    monkeypatch.setattr(directory.indexing, "BULK_REINDEX_THRESHOLD", 2)
-    monkeypatch.setattr(directory.indexing, "rebuild_index", lambda *a: rebuilt.append(1) or real_rebuild(*a))
+    real_rebuild = search.maintenance.rebuild_index
+    monkeypatch.setattr(search.maintenance, "BULK_REINDEX_THRESHOLD", 2)
+    monkeypatch.setattr(search.maintenance, "rebuild_index", lambda *a: rebuilt.append(1) or real_rebuild(*a))
     _load(runner, tmp_path, *[make_entry(id=f"ccas-lot-{n}", name=f"Guichet Zéphyrin {n}") for n in range(3)])
     assert rebuilt and _ids(app, q="zéphyrin")[1]["total"] == 3
 
 
 def test_parallel_rebuild_gives_the_same_index(app_config, tmp_path, monkeypatch):
-    import directory.indexing
-    import directory.parallel_index
+    import search.maintenance
+    import search.parallel
     from app import create_app
-    from directory.indexing import rebuild_index
+    from search.maintenance import rebuild_index
 
     config = {**app_config, "INDEX_IN_MEMORY": False, "INDEX_DIR": str(tmp_path / "idx")}
     application = create_app(config)
     state = application.extensions["maillage"]
     sequential = {q: _ids(application, q=q, commune="72181")[0] for q in ("csapa", "il boit", "loyer impayé")}
-    monkeypatch.setattr(directory.indexing, "PARALLEL_BUILD_MIN", 0)
+    monkeypatch.setattr(search.maintenance, "PARALLEL_BUILD_MIN", 0)
     groups = []
-    real_groups = directory.parallel_index.balanced_groups
-    monkeypatch.setattr(directory.parallel_index, "balanced_groups",
+    real_groups = search.parallel.balanced_groups
+    monkeypatch.setattr(search.parallel, "balanced_groups",
                         lambda members, count: groups.extend(real_groups(members, count)) or groups)
     before = {f.name for f in (tmp_path / "idx").rglob("*.seg")}
     with Session(state.engine) as session:
@@ -164,14 +164,14 @@ def test_parallel_rebuild_gives_the_same_index(app_config, tmp_path, monkeypatch
     assert len(groups) == 2 and count >= 55
     assert before.isdisjoint(f.name for f in (tmp_path / "idx").rglob("*.seg"))  # every segment rewritten
     with Session(state.engine) as session:
-        assert state.search.is_current(directory.indexing.data_fingerprint(session, state.reference))
+        assert state.search.is_current(search.maintenance.data_fingerprint(session, state.reference))
     assert {q: _ids(application, q=q, commune="72181")[0] for q in sequential} == sequential
     state.engine.dispose()
 
 
 
 def test_builders_get_groups_of_similar_size():
-    from directory.parallel_index import balanced_groups
+    from search.parallel import balanced_groups
 
     members = {"72": ["a"] * 50, "53": ["b"] * 30, "61": ["c"] * 25, "49": ["d"] * 5}
     groups = balanced_groups(members, 2)

@@ -13,10 +13,10 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlmodel import Session
 
 from directory.export import export_yaml
-from directory.indexing import rebuild_index, reindex_services
 from directory.loader import check_file
 from directory.reference import load_reference
 from directory.storage import count_services, upsert_entries
+from search.maintenance import rebuild_index, reindex_services
 from web.settings import DATA_DIR
 from web.state import current_state
 from workspace.cli import ACCOUNT_COMMANDS

@@ -9,8 +9,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge, SecurityError
 
-from directory.finder import InvalidSearch
-from directory.search import SearchUnavailable
+from search.backend import SearchUnavailable
+from search.finder import InvalidSearch
 from web.params import BadParameter
 
 log = logging.getLogger("maillage")

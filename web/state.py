@@ -12,12 +12,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from directory.bootstrap import ensure_seeded
-from directory.indexing import ensure_index
 from directory.reference import ReferenceData, load_reference
-from directory.search import SearchIndex
 from directory.storage import create_schema, make_engine
 from reading.reader import reader_for
 from recommender.rules import RuleSet, load_rules
+from search.backend import SearchIndex
+from search.maintenance import ensure_index
 from workspace import models as _workspace_tables  # noqa: F401  (tables created with the schema)
 
 log = logging.getLogger("maillage")

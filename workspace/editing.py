@@ -17,12 +17,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
 from directory.diff import FieldChange, diff_entries
-from directory.indexing import reindex_services
 from directory.models import Service
 from directory.reference import ReferenceData
 from directory.schema import FieldError, ServiceEntry, validate_entry
-from directory.search import SearchIndex
 from directory.storage import apply_entry, refresh_statistics, row_to_data
+from search.backend import SearchIndex
+from search.maintenance import reindex_services
 from workspace.models import ServiceVersion
 
 

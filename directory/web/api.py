@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from directory.finder import search_directory
 from directory.present import service_detail
 from directory.storage import communes_served, get_service
 from directory.web.params import parse_search_params
 from recommender.engine import search_triage
+from search.finder import search_directory
 from web.errors import error_response
 from web.params import int_param, text_param
 from web.security import acting_user, is_coordinator

@@ -6,11 +6,11 @@ from flask import Blueprint, current_app, render_template, request
 from sqlmodel import Session, select
 
 from directory.coverage import coverage_by_commune
-from directory.finder import InvalidSearch, resolve_commune
 from directory.maps import DOMAIN_COLOURS, TileSettings, cartography_map
 from directory.models import Service
 from directory.present import coordinates
 from directory.storage import services_covering, services_of_types
+from search.finder import InvalidSearch, resolve_commune
 from web.params import BadParameter, text_param
 from web.state import current_state, db_session
 

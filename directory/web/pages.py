@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from directory.diff import describe
-from directory.finder import InvalidSearch, search_directory
 from directory.maps import service_map
 from directory.present import service_detail
 from directory.storage import communes_served, get_service
 from directory.web.maps import tile_settings
 from directory.web.params import parse_search_params
 from recommender.engine import search_triage
+from search.finder import InvalidSearch, search_directory
 from web.params import BadParameter
 from web.security import acting_user, is_coordinator
 from web.state import current_state, db_session

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from directory.finder import SearchParams
+from search.finder import SearchParams
 from web.params import BadParameter, int_param, text_param
 
 MAX_QUERY_LENGTH = 500

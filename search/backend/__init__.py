@@ -1,7 +1,7 @@
 """Full-text search of the directory, behind a small adapter (the only package importing whoosh).
 
 - ``SearchIndex.open(path | None)``: a file index in the instance folder, or in memory,
-  partitioned by département (``directory.search.index``).
+  partitioned by département (``search.backend.index``).
 - ``index.rebuild(groups, fingerprint)``, ``index.update(docs, removed_ids, fingerprint)``.
 - ``index.query(SearchRequest)`` → ``SearchOutcome``: hits with scores, facets, totals.
 
@@ -11,9 +11,9 @@ words removed, accents folded *before* stemming (so ``impayés``, ``impayes`` an
 into terms here, so quotes, ``AND``, ``*``, ``field:value``… are plain words.
 """
 
-from directory.search.analysis import ANALYSIS_VERSION, french_analyzer
-from directory.search.index import NATIONAL, SearchIndex
-from directory.search.records import Boost, SearchDocument, SearchHit, SearchOutcome, SearchRequest, SearchUnavailable
+from search.backend.analysis import ANALYSIS_VERSION, french_analyzer
+from search.backend.index import NATIONAL, SearchIndex
+from search.backend.records import Boost, SearchDocument, SearchHit, SearchOutcome, SearchRequest, SearchUnavailable
 
 __all__ = ["ANALYSIS_VERSION", "NATIONAL", "Boost", "SearchDocument", "SearchHit", "SearchIndex",
            "SearchOutcome", "SearchRequest", "SearchUnavailable", "french_analyzer"]

@@ -15,8 +15,9 @@ from pathlib import Path
 from sqlmodel import Session
 
 from directory.reference import ReferenceData
-from directory.search import SearchIndex
 from directory.storage import make_engine
+from search.backend import SearchIndex
+from search.documents import write_partitions
 
 # What a forked builder inherits (set just before the fork, read in the child).
 _INHERITED: dict = {}
@@ -34,8 +35,6 @@ def balanced_groups(members: dict[str, list[str]], count: int) -> list[dict[str,
 
 
 def _build_group(database_url: str, index_path: str, group: dict[str, list[str]]) -> int:
-    from directory.indexing import write_partitions
-
     reference = _INHERITED["reference"]
     engine = make_engine(database_url)
     try:

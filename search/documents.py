@@ -1,43 +1,23 @@
-"""What the search index holds for each service, and keeping the index in step with the
-database (built at start when missing or stale, updated when a service changes)."""
+"""What the search index holds for each service: its document, its partitions, read from
+the database a chunk at a time (shared by the index maintenance and the parallel builders)."""
 
 from __future__ import annotations
 
-import hashlib
-import logging
 from collections.abc import Iterator
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from directory.models import Service, ServiceZone
 from directory.reference import ReferenceData
-from directory.search import NATIONAL, SearchDocument, SearchIndex
+from search.backend import NATIONAL, SearchDocument, SearchIndex
 
-log = logging.getLogger("maillage")
-
-# Above this many changed services, the index is rebuilt rather than updated in place.
-BULK_REINDEX_THRESHOLD = 2000
-# Below this many services, forking index builders costs more than it saves.
-PARALLEL_BUILD_MIN = 5000
 # Rows fetched at a time when reading a whole table (a national one has millions of keys).
 STREAM_ROWS = 10_000
 # Ids per ``IN (…)`` query.
 IN_CHUNK = 500
 
 
-def data_fingerprint(session: Session, reference: ReferenceData) -> str:
-    """Hash of what the index is built from: services (id, version) and the vocabulary."""
-    digest = hashlib.sha256()
-    rows = session.exec(select(Service.id, Service.version).order_by(Service.id))
-    for service_id, version in rows:
-        digest.update(f"{service_id}:{version};".encode())
-    digest.update(str(session.exec(select(func.count()).select_from(ServiceZone)).one()).encode())
-    digest.update(_taxonomy_signature(reference).encode())
-    return digest.hexdigest()[:32]
-
-
-def _taxonomy_signature(reference: ReferenceData) -> str:
+def taxonomy_signature(reference: ReferenceData) -> str:
     taxonomy = reference.taxonomy
     words = sum(len(p.lay_words) for p in taxonomy.problems.values())
     words += sum(len(t.lay_words) for t in taxonomy.service_types.values())
@@ -122,7 +102,7 @@ def zone_keys_by_service(session: Session, service_ids: list[str] | None = None)
     return keys
 
 
-def _partition_members(session: Session, reference: ReferenceData) -> dict[str, list[str]]:
+def partition_members(session: Session, reference: ReferenceData) -> dict[str, list[str]]:
     """Service ids of each partition, streamed from the coverage keys (millions of rows in
     a national directory: only their départements are kept)."""
     departements: dict[str, set[str]] = {}
@@ -151,66 +131,14 @@ def documents_of(session: Session, reference: ReferenceData, ids: list[str]) -> 
             session.expunge(row)  # indexed: no need to keep it in the session
 
 
-def _partition_groups(session: Session, reference: ReferenceData, members: dict[str, list[str]]):
+def partition_groups(session: Session, reference: ReferenceData, members: dict[str, list[str]]):
     """``(partition, documents)`` pairs, one département at a time."""
     for partition in sorted(members):
         yield partition, documents_of(session, reference, members[partition])
-
-
-def rebuild_index(session: Session, index: SearchIndex, reference: ReferenceData, processes: int = 1,
-                  fingerprint: str | None = None) -> int:
-    """Rebuild the whole index from the database, one département partition at a time;
-    with ``processes`` > 1 and a large file index, partitions are written in parallel.
-    ``fingerprint`` is the data's, when the caller has just computed it. Return how many
-    services were indexed."""
-    fingerprint = fingerprint or data_fingerprint(session, reference)
-    members = _partition_members(session, reference)
-    total = sum(len(ids) for ids in members.values())
-    if (processes > 1 and index.path is not None and len(members) > 1 and total >= PARALLEL_BUILD_MIN
-            and _reachable_from_another_process(session)):
-        from directory.parallel_index import rebuild_in_processes
-
-        rebuild_in_processes(session, index, reference, members, fingerprint, processes)
-    else:
-        index.rebuild(_partition_groups(session, reference, members), fingerprint)
-    return len({service_id for ids in members.values() for service_id in ids})
-
-
-def _reachable_from_another_process(session: Session) -> bool:
-    url = session.get_bind().url
-    return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
 
 
 def write_partitions(session: Session, index: SearchIndex, reference: ReferenceData,
                      members: dict[str, list[str]]) -> int:
     """Write these partitions (ids by partition) from the database; the caller finishes."""
     return sum(index.write_partition(key, documents)
-               for key, documents in _partition_groups(session, reference, members))
-
-
-def ensure_index(session: Session, index: SearchIndex, reference: ReferenceData, processes: int = 1) -> bool:
-    """Rebuild the index when missing or built from other data; True when rebuilt."""
-    fingerprint = data_fingerprint(session, reference)
-    if index.is_current(fingerprint) or index.restore_snapshot(fingerprint):
-        return False
-    count = rebuild_index(session, index, reference, processes, fingerprint)
-    log.info("Index de recherche reconstruit : %s services", count)
-    return True
-
-
-def reindex_services(session: Session, index: SearchIndex, reference: ReferenceData,
-                     service_ids: list[str]) -> None:
-    """Update the index for changed services (removed ids are dropped from it)."""
-    if len(service_ids) > BULK_REINDEX_THRESHOLD:
-        # A bulk load: rewriting each partition once is faster than updating in place.
-        rebuild_index(session, index, reference)
-        return
-    keys = zone_keys_by_service(session, list(service_ids))
-    documents, removed = [], set()
-    for service_id in service_ids:
-        row = session.get(Service, service_id)
-        if row is None:
-            removed.add(service_id)
-        else:
-            documents.append(document_for(row, sorted(keys.get(row.id, [])), reference))
-    index.update(documents, removed, data_fingerprint(session, reference))
+               for key, documents in partition_groups(session, reference, members))

@@ -18,8 +18,8 @@ from whoosh import query as Q
 from whoosh.filedb.filestore import RamStorage
 from whoosh.writing import CLEAR
 
-from directory.search.analysis import document_fields, make_schema
-from directory.search.records import SearchUnavailable
+from search.backend.analysis import document_fields, make_schema
+from search.backend.records import SearchUnavailable
 
 INDEX_NAME = "services"
 WRITER_TIMEOUT_S = 60.0

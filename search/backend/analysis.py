@@ -6,7 +6,7 @@ from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, Stem
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
-from directory.search.records import SearchDocument
+from search.backend.records import SearchDocument
 
 # Bump when the schema, the analysis or the index layout changes: the fingerprint then
 # forces a rebuild at the next start.

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class SearchDocument:
-    """What the index knows of a service (built by ``directory.indexing``).
+    """What the index knows of a service (built by ``search.documents``).
 
     ``partitions`` are the départements the service belongs to (those of its zone and of
     its site): the document is indexed in each of their partitions.

@@ -15,9 +15,9 @@ from sqlmodel import Session, select
 from directory.models import Service
 from directory.present import commune_view, coordinates, distance_from, phone_view, wait_view
 from directory.reference import ReferenceData
-from directory.search import Boost, SearchIndex, SearchRequest
 from directory.zones import keys_for_commune
 from reading.reader import reader_for
+from search.backend import Boost, SearchIndex, SearchRequest
 
 PARIS = ZoneInfo("Europe/Paris")
 TYPE_NAMED_WEIGHT = 8.0

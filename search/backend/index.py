@@ -19,9 +19,9 @@ from pathlib import Path
 
 from whoosh import query as Q
 
-from directory.search.analysis import ANALYSIS_VERSION, MAX_TERMS, TEXT_FIELDS, french_analyzer
-from directory.search.partition import Partition, PartitionHit, PartitionUnreadable
-from directory.search.records import SearchDocument, SearchHit, SearchOutcome, SearchRequest, SearchUnavailable
+from search.backend.analysis import ANALYSIS_VERSION, MAX_TERMS, TEXT_FIELDS, french_analyzer
+from search.backend.partition import Partition, PartitionHit, PartitionUnreadable
+from search.backend.records import SearchDocument, SearchHit, SearchOutcome, SearchRequest, SearchUnavailable
 
 log = logging.getLogger("maillage")
 
@@ -52,7 +52,7 @@ class SearchIndex:
         """Open (creating if needed) the index at ``path``; ``None`` keeps it in memory.
 
         A partition that cannot be read makes the whole index stale: it is rebuilt by
-        ``directory.indexing.ensure_index`` at start, never a failure.
+        ``search.maintenance.ensure_index`` at start, never a failure.
         """
         index = cls(path)
         if path is None:
