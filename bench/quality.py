@@ -70,6 +70,31 @@ def _ratio(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 3) if denominator else None
 
 
+def negation_scores(reader, items: list[dict]) -> dict:
+    """Accuracy of the context rules on one target word per sentence: binary (negated or
+    not) and three-way (negated, no longer, affirmed)."""
+    from reading.context import NEGATED, RESOLVED
+    from reading.tokens import fold_word, tokenize
+
+    binary = three_way = 0
+    errors = []
+    for item in items:
+        tokens = tokenize(item["text"], reader.rules.sms, reader.rules.terminators)
+        words = [t for t in tokens if not t.punctuation]
+        target = fold_word(item["target"])
+        position = next((i for i, w in enumerate(words) if w.text == target), None)
+        label = "AFF"
+        if position is not None:
+            context = reader.rules.occurrences(words)
+            categories = {m.category for m in context.qualify(position, position, {position}, item["text"])}
+            label = "NEG" if NEGATED in categories else "NOLONGER" if RESOLVED in categories else "AFF"
+        binary += (label == "AFF") == (item["gold"] == "AFF")
+        three_way += label == item["gold"]
+        if label != item["gold"]:
+            errors.append(f'{item["text"]} [{item["target"]}] : {label} au lieu de {item["gold"]}')
+    return {"items": len(items), "binary": binary, "three_way": three_way, "errors": errors}
+
+
 def search_scores(client, files: tuple[str, ...]) -> dict:
     """Pass rate, mean precision@5 and median result count of lay queries."""
     from tests.orientation_checks import check_query, precision_at_5
@@ -112,7 +137,8 @@ def run() -> dict:
         client = app.test_client()
         reader = reader_for(app.extensions["maillage"].reference.taxonomy)
         labelled = _load("detection_labelled.yaml")["texts"]
-        report = {}
+        negation = _load("negation_words.yaml")
+        report = {"negation": {name: negation_scores(reader, negation[name]) for name in ("development", "heldout")}}
         for split in SPLITS:
             report[split] = {
                 "detection": detection_scores(reader, [t for t in labelled if t["split"] == split]),
@@ -146,6 +172,10 @@ def markdown(report: dict) -> str:
             score = report[split]["detection"]["per_problem"].get(code, {})
             cells += [str(score.get("precision", "—")), str(score.get("recall", "—"))]
         lines.append(f"| `{code}` | " + " | ".join(cells) + " |")
+    lines += ["", "| Négation d'un mot (jeu externe) | binaire | trois classes |", "|---|---|---|"]
+    for name, label in (("development", "développement"), ("heldout", "mis de côté")):
+        score = report["negation"][name]
+        lines.append(f'| {label} ({score["items"]}) | {score["binary"]} | {score["three_way"]} |')
     return "\n".join(lines)
 
 

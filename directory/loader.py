@@ -14,11 +14,12 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
+from directory.paths import SAFE_LOADER
 from directory.reference import ReferenceData
 from directory.schema import ServiceEntry, validate_entry
 
 # libyaml's parser when available (about ten times faster), same nodes and line marks.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SafeLoader = SAFE_LOADER
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from directory.paths import SAFE_LOADER
+
 
 @dataclass(frozen=True)
 class Domain:
@@ -223,4 +225,4 @@ def _check_consistency(taxonomy: Taxonomy) -> None:
 def load_taxonomy(path: str) -> Taxonomy:
     """The taxonomy of a YAML file, parsed once per process."""
     with Path(path).open(encoding="utf-8") as handle:
-        return parse_taxonomy(yaml.safe_load(handle))
+        return parse_taxonomy(yaml.load(handle, Loader=SAFE_LOADER))

@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from directory.gazetteer import Gazetteer
+from directory.paths import SAFE_LOADER
 
 _INSEE = re.compile(r"^\d[0-9AB]\d{3}$")
 
@@ -122,4 +123,4 @@ def load_zones(path: str, gazetteer: Gazetteer) -> dict[str, NamedZone]:
     if not file.exists():
         return {}
     with file.open(encoding="utf-8") as handle:
-        return parse_zones(yaml.safe_load(handle), gazetteer)
+        return parse_zones(yaml.load(handle, Loader=SAFE_LOADER), gazetteer)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from directory.paths import SAFE_LOADER
 from reading.phrases import FILLERS
 from reading.tokens import Token, words_of
 
@@ -205,7 +206,7 @@ class TextContext:
 
 def load_context_rules(path: Path) -> ContextRules:
     """Read ``data/reading.yaml``."""
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     sms = {key: tuple(str(value).split()) for key, value in (raw.get("sms") or {}).items()}
 
     def seq(text: str) -> tuple[str, ...]:
