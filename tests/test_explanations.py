@@ -84,3 +84,14 @@ def test_the_answer_says_what_was_understood_and_what_was_set_aside(shared_clien
     assert [p["code"] for p in answer["detected_problems"]] == ["impayes_loyer"]
     assert {"code": "addiction_alcool", "words": "il boit pas", "category": "negated",
             "reason": "négation"} in answer["ignored"]
+
+
+def test_the_orientation_page_shows_what_was_understood_and_set_aside(shared_client):
+    from tests.conftest import parse_html
+
+    response = shared_client.post("/orientation", data={"commune": "72181", "role": "gardien",
+                                                        "description": "il boit pas mais il paie plus son loyer"})
+    page = parse_html(response)
+    assert [li["data-code"] for li in page.select(".understood__item")] == ["impayes_loyer"]
+    assert [li["data-category"] for li in page.select(".understood__ignored li")] == ["negated"]
+    assert "P0" not in page.select_one("section.urgency").get_text()
