@@ -335,7 +335,10 @@ def test_database_errors_never_show_the_statement_parameters(app):
     with Session(engine) as session, pytest.raises(IntegrityError) as caught:
         session.add(User(email="dup@example.org", password_hash="secret-hash-value", role="admin"))
         session.commit()
-    assert "dup@example.org" not in str(caught.value) and "secret-hash-value" not in str(caught.value)
+    message = str(caught.value)
+    # The statement's values are never echoed (PostgreSQL's own DETAIL line may still name
+    # the duplicated key; the application maps the violation and never logs it).
+    assert "secret-hash-value" not in message and "hide_parameters=True" in message
 
 
 @pytest.mark.parametrize("target", ["/coordination/\x00", "/coordination/\r\nSet-Cookie: x=1", "/\\evil.example",
