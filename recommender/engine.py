@@ -223,15 +223,22 @@ def triage_advice(reference: ReferenceData, problems: list[str]) -> list[dict]:
     return advice
 
 
-def triage_block(reference: ReferenceData, problems: list[str], natures: list[str]) -> dict:
+def danger_natures(problems: list[str], natures: list[str]) -> list[str]:
+    """The natures of the danger of a situation ([] when there is none): those read in the
+    text, else the one of the problem that makes it a danger (G1)."""
+    if natures or "danger_immediat" not in problems:
+        return list(natures)
+    return [NATURE_OF_PROBLEM.get(p) for p in problems if p in NATURE_OF_PROBLEM][:1] or ["any"]
+
+
+def triage_block(reference: ReferenceData, problems: list[str], natures: list[str],
+                 rule_numbers: list[str] = ()) -> dict:
     """The danger block of an answer: urgency, numbers (the danger's own first), lines and
     advice; shared by the orientation and the search pages."""
-    danger = bool(natures) or "danger_immediat" in problems
-    if danger and not natures:
-        natures = [NATURE_OF_PROBLEM.get(p) for p in problems if p in NATURE_OF_PROBLEM][:1] or ["any"]
-    emergency = emergency_numbers(reference, natures if danger else [], [], problems)
-    return {"urgency": _urgency(set(problems), danger, reference), "emergency_numbers": emergency,
-            "helplines": helplines(reference, set(problems), [], emergency),
+    natures = danger_natures(problems, natures)
+    emergency = emergency_numbers(reference, natures, list(rule_numbers) if natures else [], problems)
+    return {"urgency": _urgency(set(problems), bool(natures), reference), "emergency_numbers": emergency,
+            "helplines": helplines(reference, set(problems), list(rule_numbers), emergency),
             "advice": triage_advice(reference, problems)}
 
 
@@ -273,16 +280,11 @@ class Engine:
             raise InvalidRequest([FieldError("problems", "indiquer au moins une difficulté : "
                                              "cochée ou décrite avec des mots reconnus")])
         natures = [finding.code for finding in reading.dangers]
-        danger = bool(natures) or "danger_immediat" in problems
-        if danger and not natures:
-            natures = [NATURE_OF_PROBLEM.get(p) for p in problems if p in NATURE_OF_PROBLEM][:1] or ["any"]
-        context = Context(set(problems), danger, request.role, _household_facts(request, reading),
-                          reading.signal_codes)
+        context = Context(set(problems), bool(danger_natures(problems, natures)), request.role,
+                          _household_facts(request, reading), reading.signal_codes)
         matched = [rule for rule in self.rules.rules if rule_matches(rule, context)]
         candidates = self._rank(matched, context)
-        rule_numbers = [n for rule in matched for n in rule.numbers]
-        emergency = emergency_numbers(self.reference, natures if danger else [], rule_numbers if danger else [],
-                                      problems)
+        block = triage_block(self.reference, problems, natures, [n for rule in matched for n in rule.numbers])
         suggestions, gaps = self._suggestions(candidates, request, context)
         return {
             "commune": {"insee": request.commune.insee, "name": request.commune.name,
@@ -293,11 +295,8 @@ class Engine:
             "signals": [{"code": f.code, "label": self.reader.signal_label(f.code), "matched": list(f.evidence)}
                         for f in reading.signals],
             "problems": [{"code": p, "label": taxonomy.problems[p].label} for p in problems],
-            "urgency": _urgency(set(problems), danger, self.reference),
             "danger_signals": [{"nature": f.code, "matched": list(f.evidence)} for f in reading.dangers],
-            "advice": triage_advice(self.reference, problems),
-            "emergency_numbers": emergency,
-            "helplines": helplines(self.reference, set(problems), rule_numbers, emergency),
+            **block,
             "suggestions": suggestions,
             "gaps": gaps,
             "rules_applied": [rule.id for rule in matched],
