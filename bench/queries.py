@@ -32,6 +32,7 @@ from recommender.rules import load_rules
 from recommender.territory import ServiceFinder
 from search.backend import SearchIndex
 from search.finder import SearchParams, search_directory
+from search.sync import IndexSync
 from web.state import AppState
 
 CASES = PROJECT_ROOT / "tests" / "cases"
@@ -90,7 +91,8 @@ def run_queries(directory: Path, rounds: int = 3, seed: int = 72, carte: bool = 
     index.warm()
     report["index_warm_s"] = round(time.perf_counter() - started, 2)
     # The search answers with the types the orientation rules propose, as the application does.
-    ranker = AppState(engine=engine, reference=reference, data_dir=DATA_DIR, search=index, rules=rules).rank_types
+    ranker = AppState(engine=engine, reference=reference, data_dir=DATA_DIR, search=index, rules=rules,
+                      sync=IndexSync(engine, index, reference)).rank_types
     with Session(engine) as session:
         rng = random.Random(seed)
         sites = sorted({c for c in session.exec(select(Service.site_commune).distinct()) if c})

@@ -97,3 +97,30 @@ class ServiceTypeLink(SQLModel, table=True):
 
     service_id: str = Field(foreign_key="service.id", primary_key=True, ondelete="CASCADE")
     type_code: str = Field(primary_key=True, max_length=40)
+
+
+class IndexChange(SQLModel, table=True):
+    """One change of what the search index holds, appended in the writer's transaction.
+
+    ``service_id`` is the service to reindex; NULL means "rebuild everything" (a bulk
+    load). Ids grow in commit order (writers take a lock before appending), so a node
+    that applied change ``n`` has applied everything committed before it.
+    """
+
+    __tablename__ = "index_change"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: str | None = Field(default=None, max_length=120)
+    changed_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class IndexFeedOrigin(SQLModel, table=True):
+    """The feed's identity (one row): an index built from another database, or from this
+    one before it was emptied and reloaded, is never taken for current."""
+
+    __tablename__ = "index_feed_origin"
+
+    id: int = Field(default=1, primary_key=True)
+    token: str = Field(max_length=32)
+    created_at: dt.datetime = Field(default_factory=utcnow)

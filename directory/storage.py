@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, create_engine, delete, select
 
+from directory.changes import record_changes
 from directory.models import Service, ServiceTypeLink, ServiceZone, utcnow
 from directory.reference import ReferenceData
 from directory.schema import ServiceEntry
@@ -145,12 +146,18 @@ def apply_entry(session: Session, entry: ServiceEntry, reference: ReferenceData)
 
 def upsert_entries(engine: Engine, entries: Iterable[ServiceEntry],
                    reference: ReferenceData) -> UpsertSummary:
-    """Store validated entries in one transaction (upsert by id): all or nothing."""
+    """Store validated entries in one transaction (upsert by id): all or nothing. The
+    changes go to the index feed in the same transaction."""
     counts = {"created": 0, "updated": 0, "unchanged": 0}
+    changed: list[str] = []
     with Session(engine) as session:
         try:
             for entry in entries:
-                counts[apply_entry(session, entry, reference)] += 1
+                outcome = apply_entry(session, entry, reference)
+                counts[outcome] += 1
+                if outcome != "unchanged":
+                    changed.append(entry.id)
+            record_changes(session, changed)
             session.commit()
         except BaseException:
             session.rollback()

@@ -1,5 +1,9 @@
-"""Keeping the search index in step with the database: built at start when missing or
-stale, rebuilt in bulk (in parallel when large), updated when a service changes."""
+"""Building the search index from the database: at start when missing or built for
+something else, in bulk (in parallel when large), or for a few changed services.
+
+Which changes a node still has to apply is ``search.sync``'s business (the database's
+change feed); this module only writes what it is asked to.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import logging
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from directory.changes import feed_origin, latest_change
 from directory.models import Service, ServiceZone
 from directory.reference import ReferenceData
 from search.backend import SearchIndex
@@ -23,14 +28,20 @@ from search.parallel import rebuild_in_processes
 
 log = logging.getLogger("maillage")
 
-# Above this many changed services, the index is rebuilt rather than updated in place.
-BULK_REINDEX_THRESHOLD = 2000
 # Below this many services, forking index builders costs more than it saves.
 PARALLEL_BUILD_MIN = 5000
 
 
+def index_basis(session: Session, reference: ReferenceData) -> str:
+    """What an index must have been built for to be reused: this database's feed (its
+    origin token) and this vocabulary."""
+    return f"{feed_origin(session.get_bind())}/{taxonomy_signature(reference)}"
+
+
 def data_fingerprint(session: Session, reference: ReferenceData) -> str:
-    """Hash of what the index is built from: services (id, version) and the vocabulary."""
+    """Hash of the services (id, version) and the vocabulary: the key of the in-memory
+    snapshots that let test applications built from the same data share one index. Never
+    a node's index state (that is the last change applied)."""
     digest = hashlib.sha256()
     rows = session.exec(select(Service.id, Service.version).order_by(Service.id))
     for service_id, version in rows:
@@ -40,20 +51,21 @@ def data_fingerprint(session: Session, reference: ReferenceData) -> str:
     return digest.hexdigest()[:32]
 
 
-def rebuild_index(session: Session, index: SearchIndex, reference: ReferenceData, processes: int = 1,
-                  fingerprint: str | None = None) -> int:
+def rebuild_index(session: Session, index: SearchIndex, reference: ReferenceData, processes: int = 1) -> int:
     """Rebuild the whole index from the database, one département partition at a time;
     with ``processes`` > 1 and a large file index, partitions are written in parallel.
-    ``fingerprint`` is the data's, when the caller has just computed it. Return how many
-    services were indexed."""
-    fingerprint = fingerprint or data_fingerprint(session, reference)
+    Return how many services were indexed."""
+    # Read before the data: a change committed while the build reads is applied again later.
+    applied = latest_change(session)
+    basis = index_basis(session, reference)
+    snapshot_key = data_fingerprint(session, reference) if index.path is None else None
     members = partition_members(session, reference)
     total = sum(len(ids) for ids in members.values())
     if (processes > 1 and index.path is not None and len(members) > 1 and total >= PARALLEL_BUILD_MIN
             and _reachable_from_another_process(session)):
-        rebuild_in_processes(session, index, reference, members, fingerprint, processes)
+        rebuild_in_processes(session, index, reference, members, basis, applied, processes)
     else:
-        index.rebuild(partition_groups(session, reference, members), fingerprint)
+        index.rebuild(partition_groups(session, reference, members), basis, applied, snapshot_key)
     return len({service_id for ids in members.values() for service_id in ids})
 
 
@@ -63,22 +75,23 @@ def _reachable_from_another_process(session: Session) -> bool:
 
 
 def ensure_index(session: Session, index: SearchIndex, reference: ReferenceData, processes: int = 1) -> bool:
-    """Rebuild the index when missing or built from other data; True when rebuilt."""
-    fingerprint = data_fingerprint(session, reference)
-    if index.is_current(fingerprint) or index.restore_snapshot(fingerprint):
+    """Rebuild the index when missing or built for another database or vocabulary; True
+    when rebuilt. A current index is brought up to the feed by ``search.sync``."""
+    basis = index_basis(session, reference)
+    if index.is_current(basis):
         return False
-    count = rebuild_index(session, index, reference, processes, fingerprint)
+    if index.path is None:
+        applied = latest_change(session)
+        if index.restore_snapshot(data_fingerprint(session, reference), basis, applied):
+            return False
+    count = rebuild_index(session, index, reference, processes)
     log.info("Index de recherche reconstruit : %s services", count)
     return True
 
 
 def reindex_services(session: Session, index: SearchIndex, reference: ReferenceData,
                      service_ids: list[str]) -> None:
-    """Update the index for changed services (removed ids are dropped from it)."""
-    if len(service_ids) > BULK_REINDEX_THRESHOLD:
-        # A bulk load: rewriting each partition once is faster than updating in place.
-        rebuild_index(session, index, reference)
-        return
+    """Update the index for changed services (ids no longer stored are dropped from it)."""
     keys = zone_keys_by_service(session, list(service_ids))
     documents, removed = [], set()
     for service_id in service_ids:
@@ -87,4 +100,4 @@ def reindex_services(session: Session, index: SearchIndex, reference: ReferenceD
             removed.add(service_id)
         else:
             documents.append(document_for(row, sorted(keys.get(row.id, [])), reference))
-    index.update(documents, removed, data_fingerprint(session, reference))
+    index.update(documents, removed)

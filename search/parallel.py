@@ -2,7 +2,7 @@
 
 Partitions are independent whoosh indexes, so builders never write the same files. Each
 builder is a forked process with its own database connection; the parent records the
-partitions and the fingerprint once every builder succeeded (a failed build leaves the
+partitions and the index state once every builder succeeded (a failed build leaves the
 index marked stale, so it is rebuilt at the next start).
 """
 
@@ -45,7 +45,7 @@ def _build_group(database_url: str, index_path: str, group: dict[str, list[str]]
 
 
 def rebuild_in_processes(session: Session, index: SearchIndex, reference: ReferenceData,
-                         members: dict[str, list[str]], fingerprint: str, processes: int) -> int:
+                         members: dict[str, list[str]], basis: str, applied: int, processes: int) -> int:
     """Write every partition with ``processes`` forked builders, then finish the rebuild."""
     database_url = session.get_bind().url.render_as_string(hide_password=False)
     index.begin_rebuild()
@@ -55,5 +55,5 @@ def rebuild_in_processes(session: Session, index: SearchIndex, reference: Refere
         futures = [pool.submit(_build_group, database_url, str(index.path), group)
                    for group in balanced_groups(members, processes)]
         count = sum(future.result() for future in futures)
-    index.finish_rebuild(members, fingerprint)
+    index.finish_rebuild(members, basis, applied)
     return count

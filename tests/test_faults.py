@@ -107,7 +107,7 @@ def test_two_simultaneous_saves_never_lose_an_update(app, monkeypatch):
         entry, errors = validate_entry({**original, "zone_label": label}, state.reference)
         assert not errors
         try:
-            outcomes[label] = editing.save_entry(state.engine, state.search, state.reference, entry,
+            outcomes[label] = editing.save_entry(state.engine, state.sync, state.reference, entry,
                                                  f"{label}@example.org", expected_version=1)
         except Exception as error:  # noqa: BLE001 - the outcome is what the test checks
             outcomes[label] = error

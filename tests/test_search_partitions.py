@@ -133,12 +133,13 @@ def test_a_large_batch_moves_between_partitions(app, runner, tmp_path):
 
 
 def test_a_bulk_load_rebuilds_the_index_instead_of_updating_it(app, runner, tmp_path, monkeypatch):
-    import search.maintenance
+    import directory.changes
+    import search.sync
 
     rebuilt = []
-    real_rebuild = search.maintenance.rebuild_index
-    monkeypatch.setattr(search.maintenance, "BULK_REINDEX_THRESHOLD", 2)
-    monkeypatch.setattr(search.maintenance, "rebuild_index", lambda *a: rebuilt.append(1) or real_rebuild(*a))
+    real_rebuild = search.sync.rebuild_index
+    monkeypatch.setattr(directory.changes, "BULK_CHANGE_THRESHOLD", 2)
+    monkeypatch.setattr(search.sync, "rebuild_index", lambda *a: rebuilt.append(1) or real_rebuild(*a))
     _load(runner, tmp_path, *[make_entry(id=f"ccas-lot-{n}", name=f"Guichet Zéphyrin {n}") for n in range(3)])
     assert rebuilt and _ids(app, q="zéphyrin")[1]["total"] == 3
 
@@ -164,7 +165,7 @@ def test_parallel_rebuild_gives_the_same_index(app_config, tmp_path, monkeypatch
     assert len(groups) == 2 and count >= 55
     assert before.isdisjoint(f.name for f in (tmp_path / "idx").rglob("*.seg"))  # every segment rewritten
     with Session(state.engine) as session:
-        assert state.search.is_current(search.maintenance.data_fingerprint(session, state.reference))
+        assert state.search.is_current(search.maintenance.index_basis(session, state.reference))
     assert {q: _ids(application, q=q, commune="72181")[0] for q in sequential} == sequential
     state.engine.dispose()
 

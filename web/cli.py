@@ -16,7 +16,7 @@ from directory.export import export_yaml
 from directory.loader import check_file
 from directory.reference import load_reference
 from directory.storage import count_services, upsert_entries
-from search.maintenance import rebuild_index, reindex_services
+from search.maintenance import rebuild_index
 from web.settings import DATA_DIR
 from web.state import current_state
 from workspace.cli import ACCOUNT_COMMANDS
@@ -70,8 +70,8 @@ def load_command(file: Path) -> None:
         click.echo(f"{file} : {len(result.issues)} erreur(s), aucune modification.", err=True)
         sys.exit(1)
     summary = upsert_entries(state.engine, result.entries, state.reference)
-    with Session(state.engine) as session:
-        reindex_services(session, state.search, state.reference, [e.id for e in result.entries])
+    # The other servers apply the same changes from the database's feed.
+    state.sync.catch_up(wait_s=600.0, rebuild=True)
     click.echo(f"{file} : {summary.created} créée(s), {summary.updated} modifiée(s), "
                f"{summary.unchanged} inchangée(s).")
 

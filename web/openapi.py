@@ -38,7 +38,13 @@ _SEARCH = {"type": "object", "required": ["total", "results", "facets", "detecte
     "ignored": _IGNORED, "danger_signals": {"type": "array"},
     "urgency": {"enum": ["P0", "P1", "P2", "P3"], "description": "Présent quand un danger est lu ou qu'un "
                 "problème compris dit quand appeler les secours"},
-    "emergency_numbers": {"type": "array"}, "helplines": {"type": "array"}, "advice": {"type": "array"}}}
+    "emergency_numbers": {"type": "array"}, "helplines": {"type": "array"}, "advice": {"type": "array"},
+    "index": {"type": "object", "required": ["stale", "behind"], "description": "Fraîcheur de l'index de ce "
+              "serveur : stale = des changements enregistrés ne sont peut-être pas encore dans les résultats",
+              "properties": {"stale": {"type": "boolean"}, "behind": {"type": ["integer", "null"]}}}}}
+_HEALTH = {"type": "object", "required": ["status", "services", "index"], "properties": {
+    "status": {"enum": ["ok", "degraded"]}, "services": {"type": "integer"},
+    "index": {"type": "object", "required": ["applied_change", "latest_change", "behind", "lag_seconds", "stale"]}}}
 _ORIENTATION = {"type": "object", "required": ["commune", "urgency", "emergency_numbers", "suggestions", "gaps"],
                 "properties": {"commune": {"type": "object"}, "urgency": {"enum": ["P0", "P1", "P2", "P3"]},
                                "detected_problems": {"type": "array"}, "ignored": _IGNORED,
@@ -98,7 +104,7 @@ def openapi_document() -> dict:
                  "description": "Annuaire des partenaires et aide à l'orientation."},
         "paths": {
             "/healthz": {"get": {"summary": "État du service", "responses": {
-                "200": _json({"type": "object", "required": ["status", "services"]}, "OK"), **_errors(503)}}},
+                "200": _json(_HEALTH, "OK ou dégradé (index en retard)"), **_errors(503)}}},
             "/api/services": {
                 "get": {"summary": "Rechercher dans l'annuaire", "parameters": search_params,
                         "responses": {"200": _json({"$ref": "#/components/schemas/SearchResponse"}, "Résultats"),

@@ -65,6 +65,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAILLAGE_PROXIES", "PROXIES", "0",
             "Nombre de mandataires inverses de confiance devant l'application (X-Forwarded-For, "
             "-Proto, -Host lus seulement s'ils sont posés par eux) ; 0 : en-têtes ignorés."),
+    Setting("MAILLAGE_INDEX_POLL_SECONDS", "INDEX_POLL_SECONDS", "2",
+            "Plusieurs serveurs : intervalle, en secondes, auquel chaque processus lit les changements "
+            "des autres dans la base (sur PostgreSQL, LISTEN/NOTIFY le réveille aussitôt) ; 0 : seulement "
+            "avant chaque recherche."),
+    Setting("MAILLAGE_INDEX_LAG_SECONDS", "INDEX_LAG_SECONDS", "30",
+            "Au-delà de ce retard (en secondes) sur un changement enregistré, l'index du serveur est "
+            "signalé « degraded » par /healthz."),
 )
 
 MIN_SECRET_BYTES = 32
@@ -107,6 +114,8 @@ def finalize(config: dict) -> dict:
         )
     config["TRUSTED_HOSTS"] = _host_list(config.get("TRUSTED_HOSTS"))
     config["PROXIES"] = _count(config.get("PROXIES"), "MAILLAGE_PROXIES")
+    config["INDEX_POLL_SECONDS"] = _seconds(config.get("INDEX_POLL_SECONDS", "2"), "MAILLAGE_INDEX_POLL_SECONDS")
+    config["INDEX_LAG_SECONDS"] = _seconds(config.get("INDEX_LAG_SECONDS", "30"), "MAILLAGE_INDEX_LAG_SECONDS")
     instance_dir = Path(config.get("INSTANCE_DIR") or "./instance").resolve()
     config["INSTANCE_DIR"] = str(instance_dir)
     config["DATABASE_URL"] = normalize_database_url(
@@ -130,6 +139,16 @@ def _count(value, name: str) -> int:
         raise ConfigurationError(f"{name}={value!r} : un nombre entier est attendu.") from None
     if number < 0:
         raise ConfigurationError(f"{name}={value!r} : un nombre positif ou nul est attendu.")
+    return number
+
+
+def _seconds(value, name: str) -> float:
+    try:
+        number = float(str(value if value is not None else "0").strip().replace(",", "."))
+    except ValueError:
+        raise ConfigurationError(f"{name}={value!r} : un nombre de secondes est attendu.") from None
+    if not 0 <= number <= 3600:
+        raise ConfigurationError(f"{name}={value!r} : entre 0 et 3600 secondes.")
     return number
 
 

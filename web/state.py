@@ -17,7 +17,9 @@ from directory.storage import create_schema, make_engine
 from reading.reader import reader_for
 from recommender.rules import RuleSet, load_rules
 from search.backend import SearchIndex
+from search.finder import SearchParams, search_directory
 from search.maintenance import ensure_index
+from search.sync import IndexSync
 from workspace import models as _workspace_tables  # noqa: F401  (tables created with the schema)
 
 log = logging.getLogger("maillage")
@@ -33,7 +35,24 @@ class AppState:
     data_dir: Path
     search: SearchIndex
     rules: RuleSet
+    sync: IndexSync
+    poll_seconds: float = 0.0
     _ranked: dict = field(default_factory=dict, repr=False)
+
+    def search_answer(self, session: Session, params: SearchParams) -> dict:
+        """A directory search on an index brought up to the database's change feed first
+        (one cheap check when nothing changed); ``index.stale`` says when results may
+        miss a change saved on another server."""
+        fresh = self.sync.catch_up()
+        answer = search_directory(session, self.search, self.reference, params, answer_types=self.rank_types)
+        answer["index"] = {"stale": False, "behind": 0} if fresh else _lag_view(self.sync)
+        return answer
+
+    def start_background_sync(self) -> None:
+        """Start this process's catch-up thread (a no-op after the first call, or when
+        polling is off or the index is in memory)."""
+        if self.poll_seconds > 0 and self.search.path is not None:
+            self.sync.start_background(self.poll_seconds)
 
     def rank_types(self, problems: list[str], signals: set[str], facts: dict | None = None) -> list[str]:
         """The types answering these problems, best first (the orientation rules; cached,
@@ -48,6 +67,14 @@ class AppState:
             if len(self._ranked) < RANK_CACHE_SIZE:
                 self._ranked[key] = ranked
         return list(ranked)
+
+
+def _lag_view(sync: IndexSync) -> dict:
+    try:
+        status = sync.status()
+    except Exception:  # noqa: BLE001 - the database answered the search a moment ago
+        return {"stale": True, "behind": None}
+    return {"stale": status.stale, "behind": status.behind}
 
 
 def init_state(app: Flask) -> AppState:
@@ -65,14 +92,21 @@ def init_state(app: Flask) -> AppState:
         log.info("Base vide : %s services chargés depuis %s", seeded, app.config["DATA_FILE"])
     index_dir = None if app.config.get("INDEX_IN_MEMORY") else Path(app.config["INDEX_DIR"])
     search = SearchIndex.open(index_dir)
+    processes = os.cpu_count() or 1
     with Session(engine) as session:
         # A large directory's index is rebuilt with one builder per core.
-        ensure_index(session, search, reference, processes=os.cpu_count() or 1)
+        ensure_index(session, search, reference, processes=processes)
+    sync = IndexSync(engine, search, reference, degraded_after_s=app.config["INDEX_LAG_SECONDS"],
+                     processes=processes)
+    # A current index kept from the last run applies what other servers saved since.
+    sync.catch_up(wait_s=60.0, rebuild=True)
     search.warm()
     state = AppState(engine=engine, reference=reference, data_dir=data_dir, search=search,
-                     rules=rules)
+                     rules=rules, sync=sync, poll_seconds=app.config["INDEX_POLL_SECONDS"])
     app.extensions["maillage"] = state
     app.teardown_appcontext(_close_session)
+    # Forked server workers start their own thread on their first request.
+    app.before_request(state.start_background_sync)
     return state
 
 

@@ -3,8 +3,9 @@
 Every save is one transaction: it checks the version the editor started from, writes the
 entry (SQLAlchemy bumps ``version`` with ``UPDATE … WHERE version = n``, so two concurrent
 saves can never both win), records the new state in ``service_version`` (who, when, full
-data) and updates the search index. A stale save raises ``StaleVersion`` carrying what
-changed meanwhile: the caller shows it and keeps the user's input.
+data) and appends the change to the index feed; the node's search index then catches up
+(``search.sync``): an index that cannot be written never fails a saved edit. A stale
+save raises ``StaleVersion`` carrying what changed meanwhile: the caller shows it and keeps the user's input.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from directory.models import Service
 from directory.reference import ReferenceData
 from directory.schema import FieldError, ServiceEntry, validate_entry
 from directory.storage import apply_entry, refresh_statistics, row_to_data
-from search.backend import SearchIndex
-from search.maintenance import reindex_services
+from directory.changes import record_changes
+from search.sync import IndexSync
 from workspace.models import ServiceVersion
 
 
@@ -67,7 +68,7 @@ def _ensure_baseline(session: Session, row: Service) -> None:
         _record(session, row, "import", "chargement initial")
 
 
-def save_entry(engine: Engine, index: SearchIndex, reference: ReferenceData, entry: ServiceEntry,
+def save_entry(engine: Engine, index: IndexSync | None, reference: ReferenceData, entry: ServiceEntry,
                user_email: str, expected_version: int | None, action: str = "update") -> int:
     """Create or update an entry; return its new version. ``expected_version`` is the version
     the editor started from (None for a creation)."""
@@ -88,6 +89,7 @@ def save_entry(engine: Engine, index: SearchIndex, reference: ReferenceData, ent
             row = session.get(Service, entry.id)
             if outcome != "unchanged":
                 _record(session, row, "create" if expected_version is None else action, user_email)
+                record_changes(session, [entry.id])
             version = row.version
             session.commit()
         except StaleDataError:
@@ -99,11 +101,18 @@ def save_entry(engine: Engine, index: SearchIndex, reference: ReferenceData, ent
         except BaseException:
             session.rollback()
             raise
-        reindex_services(session, index, reference, [entry.id])
+    _catch_up(index)
     return version
 
 
-def update_fields(engine: Engine, index: SearchIndex, reference: ReferenceData, service_id: str,
+def _catch_up(index: IndexSync | None) -> None:
+    """Bring this node's index up to the feed after a commit (never raises: what it cannot
+    apply now stays in the feed)."""
+    if index is not None:
+        index.catch_up()
+
+
+def update_fields(engine: Engine, index: IndexSync | None, reference: ReferenceData, service_id: str,
                   changes: dict, user_email: str, expected_version: int, action: str) -> int:
     """Apply a few field changes (status, verification) through the same validator."""
     with Session(engine) as session:
@@ -164,7 +173,7 @@ def restore(engine, index, reference, service_id: str, version: int, user_email:
     return save_entry(engine, index, reference, entry, user_email, expected_version, "restore")
 
 
-def apply_import(engine: Engine, index: SearchIndex, reference: ReferenceData, entries: list[ServiceEntry],
+def apply_import(engine: Engine, index: IndexSync | None, reference: ReferenceData, entries: list[ServiceEntry],
                  close_ids: list[str], user_email: str) -> dict:
     """Apply an import in one transaction: upsert the entries, close the listed absent ones,
     record a version for every change. Nothing is written if anything fails."""
@@ -196,12 +205,12 @@ def apply_import(engine: Engine, index: SearchIndex, reference: ReferenceData, e
                 _record(session, session.get(Service, service_id), "close", user_email)
                 counts["closed"] += 1
                 touched.append(service_id)
+            record_changes(session, touched)
             session.commit()
         except BaseException:
             session.rollback()
             raise
-        if touched:
-            reindex_services(session, index, reference, touched)
+    _catch_up(index)
     if touched:
         refresh_statistics(engine)
     return counts

@@ -8,7 +8,6 @@ from directory.present import service_detail
 from directory.storage import communes_served, get_service
 from directory.web.params import parse_search_params
 from recommender.engine import search_triage
-from search.finder import search_directory
 from web.errors import error_response
 from web.params import int_param, text_param
 from web.security import acting_user, is_coordinator
@@ -45,7 +44,7 @@ def services_json():
     ``status``, ``open_now``, ``limit``, ``offset`` (all optional)."""
     params = parse_search_params(request.args, default_limit=20)
     state = current_state()
-    answer = search_directory(db_session(), state.search, state.reference, params, answer_types=state.rank_types)
+    answer = state.search_answer(db_session(), params)
     triage = search_triage(state.reference, answer)
     if triage:
         answer.update(triage)

@@ -11,7 +11,7 @@ from directory.storage import communes_served, get_service
 from directory.web.maps import tile_settings
 from directory.web.params import parse_search_params
 from recommender.engine import search_triage
-from search.finder import InvalidSearch, search_directory
+from search.finder import InvalidSearch
 from web.params import BadParameter
 from web.security import acting_user, is_coordinator
 from web.state import current_state, db_session
@@ -52,8 +52,7 @@ def directory_search():
         searched = bool(params.q or params.commune or params.types or params.domains
                         or params.problems)
         if searched:
-            results = search_directory(db_session(), state.search, state.reference, params,
-                                   answer_types=state.rank_types)
+            results = state.search_answer(db_session(), params)
             triage = search_triage(state.reference, results)
     except (BadParameter, InvalidSearch) as problem:
         params = parse_search_params({})

@@ -2,7 +2,7 @@
 
 - ``SearchIndex.open(path | None)``: a file index in the instance folder, or in memory,
   partitioned by département (``search.backend.index``).
-- ``index.rebuild(groups, fingerprint)``, ``index.update(docs, removed_ids, fingerprint)``.
+- ``index.rebuild(groups, basis, applied)``, ``index.update(docs, removed_ids)``, ``index.applied``.
 - ``index.query(SearchRequest)`` → ``SearchOutcome``: hits with scores, facets, totals.
 
 French analysis: words split on apostrophes and punctuation, lower-cased, French stop

@@ -8,9 +8,9 @@ from whoosh.support.charset import accent_map
 
 from search.backend.records import SearchDocument
 
-# Bump when the schema, the analysis or the index layout changes: the fingerprint then
+# Bump when the schema, the analysis or the index layout changes: the index basis then
 # forces a rebuild at the next start.
-ANALYSIS_VERSION = "5"
+ANALYSIS_VERSION = "6"
 MAX_TERMS = 24
 TEXT_FIELDS = ("name", "type_text", "operator", "problem_text", "description", "eligibility",
                "place_text")

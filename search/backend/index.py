@@ -1,7 +1,8 @@
-"""The directory's search index: one partition per département, one fingerprint.
+"""The directory's search index: one partition per département.
 
-Layout on disk: ``<index dir>/fingerprint.txt`` and one whoosh index per département in
-``<index dir>/dep-<code>/``. A service is indexed in the partition of each département of
+Layout on disk: ``<index dir>/basis.txt`` (what the index was built for),
+``applied-change.txt`` (the last change of the database's feed it holds, see
+``search.sync``), and one whoosh index per département in ``<index dir>/dep-<code>/``. A service is indexed in the partition of each département of
 its zone and site (a service of two départements is in both). A search for a commune
 reads the partition of its département; a search without a commune reads them all.
 """
@@ -45,7 +46,8 @@ class SearchIndex:
         self._path = path
         self._partitions: dict[str, Partition] = {}
         self._lock = threading.RLock()
-        self._memory_fingerprint = ""
+        self._memory_basis = ""
+        self._memory_applied = 0
 
     @classmethod
     def open(cls, path: Path | None) -> SearchIndex:
@@ -64,7 +66,7 @@ class SearchIndex:
             except PartitionUnreadable as error:
                 log.warning("Index de recherche illisible (%s, %s) : reconstruction", key, str(error))
                 index._partitions[key] = Partition.recreate_dir(index._dir(key))
-                index._write_fingerprint("")
+                index._write_basis("")
         return index
 
     # -- layout ----------------------------------------------------------------------
@@ -105,28 +107,44 @@ class SearchIndex:
             # The folder is the truth: other server processes add and drop partitions.
             return self._partition_keys_on_disk()
 
-    # -- fingerprint -----------------------------------------------------------------
+    # -- state: what the index was built for, and the last change it applied --------
     @property
-    def fingerprint(self) -> str:
-        """Fingerprint of the data the index was built from ('' when never built)."""
+    def basis(self) -> str:
+        """What the index was built for (analysis, feed origin, vocabulary; '' when never
+        built or a rebuild is under way)."""
         if self._path is None:
-            return self._memory_fingerprint
-        file = self._path / "fingerprint.txt"
+            return self._memory_basis
+        file = self._path / BASIS_FILE
         return file.read_text(encoding="utf-8").strip() if file.exists() else ""
 
-    def _write_fingerprint(self, value: str) -> None:
+    @property
+    def applied(self) -> int:
+        """The last change of the feed applied to this index (read from the folder: other
+        processes of the node apply changes too)."""
         if self._path is None:
-            self._memory_fingerprint = value
-            return
-        file = self._path / "fingerprint.txt"
-        partial = file.with_suffix(".partial")
-        partial.write_text(value, encoding="utf-8")
-        partial.replace(file)
+            return self._memory_applied
+        try:
+            return int((self._path / APPLIED_FILE).read_text(encoding="utf-8").strip() or 0)
+        except (FileNotFoundError, ValueError):
+            return 0
 
-    def is_current(self, fingerprint: str) -> bool:
-        """True when the index was built from data with this fingerprint and every
-        partition written then is still there (a deleted folder means a rebuild)."""
-        if self.fingerprint != f"{ANALYSIS_VERSION}:{fingerprint}":
+    def set_applied(self, change_id: int) -> None:
+        """Record that every change up to ``change_id`` is in the index."""
+        if self._path is None:
+            self._memory_applied = change_id
+        else:
+            _write_atomically(self._path / APPLIED_FILE, str(change_id))
+
+    def _write_basis(self, value: str) -> None:
+        if self._path is None:
+            self._memory_basis = value
+        else:
+            _write_atomically(self._path / BASIS_FILE, value)
+
+    def is_current(self, basis: str) -> bool:
+        """True when the index was built for this basis and every partition written then
+        is still there (a deleted folder means a rebuild)."""
+        if self.basis != f"{ANALYSIS_VERSION}:{basis}":
             return False
         if self._path is None:
             return True
@@ -135,9 +153,11 @@ class SearchIndex:
         return written is not None and set(written) <= set(self._partition_keys_on_disk())
 
     # -- writing ---------------------------------------------------------------------
-    def rebuild(self, groups: Iterable[tuple[str, Iterable[SearchDocument]]], fingerprint: str) -> int:
+    def rebuild(self, groups: Iterable[tuple[str, Iterable[SearchDocument]]], basis: str, applied: int,
+                snapshot_key: str | None = None) -> int:
         """Replace the whole index with these documents, given partition by partition
-        (``(key, documents)``, each key once); return how many documents were written."""
+        (``(key, documents)``, each key once), built for ``basis`` and up to change
+        ``applied``; return how many documents were written."""
         with self._lock:
             self.begin_rebuild()
             count = 0
@@ -145,12 +165,12 @@ class SearchIndex:
             for key, documents in groups:
                 count += self.write_partition(key, documents)
                 keys.append(key)
-            self.finish_rebuild(keys, fingerprint)
+            self.finish_rebuild(keys, basis, applied, snapshot_key)
         return count
 
     def begin_rebuild(self) -> None:
         """Mark the index stale until ``finish_rebuild``: a rebuild cut short is redone."""
-        self._write_fingerprint("")
+        self._write_basis("")
 
     def write_partition(self, key: str, documents: Iterable[SearchDocument]) -> int:
         """Replace one partition's documents (other processes may write other partitions
@@ -164,17 +184,19 @@ class SearchIndex:
             self._partitions[key] = partition
         return count
 
-    def finish_rebuild(self, keys: Iterable[str], fingerprint: str) -> None:
-        """Drop the partitions not rewritten, record the written ones and the fingerprint."""
+    def finish_rebuild(self, keys: Iterable[str], basis: str, applied: int, snapshot_key: str | None = None) -> None:
+        """Drop the partitions not rewritten, record the written ones, the basis and the
+        last change applied; an in-memory index is kept as a snapshot under ``snapshot_key``."""
         keep = set(keys)
         with self._lock:
             self._drop_partitions_except(keep)
             self._partitions = {k: p for k, p in self._partitions.items() if k in keep}
             if self._path is not None:
                 (self._path / "partitions.txt").write_text(" ".join(sorted(keep)), encoding="utf-8")
-            self._write_fingerprint(f"{ANALYSIS_VERSION}:{fingerprint}")
-            if self._path is None:
-                _MEMORY_SNAPSHOTS[fingerprint] = {k: p.snapshot() for k, p in self._partitions.items()}
+            self.set_applied(applied)
+            self._write_basis(f"{ANALYSIS_VERSION}:{basis}")
+            if self._path is None and snapshot_key:
+                _MEMORY_SNAPSHOTS[snapshot_key] = {k: p.snapshot() for k, p in self._partitions.items()}
 
     @property
     def path(self) -> Path | None:
@@ -192,17 +214,18 @@ class SearchIndex:
             if file.is_file() and file.suffix in (".toc", ".seg", ".lock"):
                 file.unlink(missing_ok=True)
 
-    def restore_snapshot(self, fingerprint: str) -> bool:
+    def restore_snapshot(self, snapshot_key: str, basis: str, applied: int) -> bool:
         """For an in-memory index, reuse an index already built from the same data."""
-        files = _MEMORY_SNAPSHOTS.get(fingerprint)
+        files = _MEMORY_SNAPSHOTS.get(snapshot_key)
         if self._path is not None or files is None:
             return False
         with self._lock:
             self._partitions = {key: Partition.in_memory(f) for key, f in files.items()}
-            self._write_fingerprint(f"{ANALYSIS_VERSION}:{fingerprint}")
+            self.set_applied(applied)
+            self._write_basis(f"{ANALYSIS_VERSION}:{basis}")
         return True
 
-    def update(self, documents: list[SearchDocument], removed: set[str], fingerprint: str | None) -> None:
+    def update(self, documents: list[SearchDocument], removed: set[str]) -> None:
         """Index new or changed services in their partitions, drop them from partitions they
         left, and drop the ``removed`` ids everywhere; one commit per touched partition."""
         wanted: dict[str, list[SearchDocument]] = {}
@@ -220,8 +243,6 @@ class SearchIndex:
                 stale = partition.ids_present(ids - {d.id for d in updates}) if ids else set()
                 if updates or stale:
                     partition.apply(updates, stale)
-            if fingerprint is not None:
-                self._write_fingerprint(f"{ANALYSIS_VERSION}:{fingerprint}")
 
     def _existing(self, keys: Iterable[str]) -> list[Partition]:
         """The partitions among ``keys`` that exist."""
@@ -269,6 +290,14 @@ class SearchIndex:
 
 
 _ANALYZER = french_analyzer()
+BASIS_FILE = "basis.txt"
+APPLIED_FILE = "applied-change.txt"
+
+
+def _write_atomically(file: Path, value: str) -> None:
+    partial = file.with_name(f"{file.name}.{os.getpid()}.partial")
+    partial.write_text(value, encoding="utf-8")
+    partial.replace(file)
 
 
 def _text_query(terms: list[str], fuzzy: bool) -> Q.Query | None:

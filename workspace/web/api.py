@@ -64,7 +64,7 @@ def _save(data: dict, expected: int | None, action: str):
     if errors:
         return _errors(errors)
     try:
-        save_entry(state.engine, state.search, state.reference, entry, acting_user().email, expected, action)
+        save_entry(state.engine, state.sync, state.reference, entry, acting_user().email, expected, action)
     except StaleVersion as stale:
         return _conflict(stale)
     except EditError as error:
@@ -133,7 +133,7 @@ def close_service(service_id: str):
     if expected is None:
         return _if_match_required()
     try:
-        set_closed(state.engine, state.search, state.reference, service_id, True, acting_user().email, expected)
+        set_closed(state.engine, state.sync, state.reference, service_id, True, acting_user().email, expected)
     except StaleVersion as stale:
         return _conflict(stale)
     return _detail(service_id)

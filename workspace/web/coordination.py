@@ -88,7 +88,7 @@ def _submit(form, service_id: str | None, version: int | None):
     if errors:
         return _render_form(values, errors_by_field(errors), version, service_id, status=400)
     try:
-        save_entry(state.engine, state.search, state.reference, entry, acting_user().email, version,
+        save_entry(state.engine, state.sync, state.reference, entry, acting_user().email, version,
                    "update" if service_id else "create")
     except StaleVersion as stale:
         # Keep the user's input; the next save applies it over the current version.
@@ -114,7 +114,7 @@ def _action(service_id: str, operation):
 @coordinator_required
 def verify(service_id: str):
     """« Vérifié aujourd'hui »."""
-    return _action(service_id, lambda s, v: mark_verified(s.engine, s.search, s.reference, service_id,
+    return _action(service_id, lambda s, v: mark_verified(s.engine, s.sync, s.reference, service_id,
                                                           acting_user().email, v))
 
 
@@ -122,7 +122,7 @@ def verify(service_id: str):
 @coordinator_required
 def close(service_id: str):
     """Close a service (kept with its history)."""
-    return _action(service_id, lambda s, v: set_closed(s.engine, s.search, s.reference, service_id, True,
+    return _action(service_id, lambda s, v: set_closed(s.engine, s.sync, s.reference, service_id, True,
                                                        acting_user().email, v))
 
 
@@ -130,7 +130,7 @@ def close(service_id: str):
 @coordinator_required
 def reopen(service_id: str):
     """Reopen a closed service (status « à vérifier »)."""
-    return _action(service_id, lambda s, v: set_closed(s.engine, s.search, s.reference, service_id, False,
+    return _action(service_id, lambda s, v: set_closed(s.engine, s.sync, s.reference, service_id, False,
                                                        acting_user().email, v))
 
 
@@ -138,7 +138,7 @@ def reopen(service_id: str):
 @coordinator_required
 def restore_version(service_id: str, old_version: int):
     """Restore an earlier version (as a new version)."""
-    return _action(service_id, lambda s, v: restore(s.engine, s.search, s.reference, service_id, old_version,
+    return _action(service_id, lambda s, v: restore(s.engine, s.sync, s.reference, service_id, old_version,
                                                     acting_user().email, v))
 
 

@@ -95,7 +95,7 @@ def apply():
     close_ids = list(preview.removed) if request.form.get("close_missing") else []
     state = current_state()
     try:
-        counts = apply_import(state.engine, state.search, state.reference, result.entries, close_ids,
+        counts = apply_import(state.engine, state.sync, state.reference, result.entries, close_ids,
                               acting_user().email)
     except EditError as error:
         return render_template("workspace/import.html", result=None, preview=None,
