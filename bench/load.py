@@ -107,31 +107,38 @@ def run(seconds: float, clients: int, database_url: str | None = None, threads: 
                     time.sleep(0.1)
             else:
                 raise RuntimeError("le serveur n'a pas démarré")
-            queries = [c["q"] for c in _cases("lay_queries_public.yaml") + _cases("lay_queries_own.yaml")]
-            vignettes = [c["request"] for c in _cases("vignettes_public.yaml") + _cases("vignettes_own.yaml")]
-            results: list = []
-            lock = threading.Lock()
-            deadline = time.perf_counter() + seconds
-            client_threads = [threading.Thread(target=_client,
-                                               args=(base, deadline, seed, queries, vignettes, results, lock))
-                              for seed in range(clients)]
-            started = time.perf_counter()
-            for client in client_threads:
-                client.start()
-            for client in client_threads:
-                client.join(seconds + 60)
-            elapsed = time.perf_counter() - started
+            report = drive([base], seconds, clients)
         finally:
             server.terminate()
             server.wait(30)
             log_text = (Path(tmp) / "server.log").read_text(encoding="utf-8", errors="replace")
             if os.environ.get("MAILLAGE_LOAD_LOG"):
                 Path(os.environ["MAILLAGE_LOAD_LOG"]).write_text(log_text, encoding="utf-8")
+    return {"clients": clients, "server_workers": workers, "server_threads": threads,
+            "database": "postgresql" if database_url else "sqlite", **report}
+
+
+def drive(bases: list[str], seconds: float, clients: int) -> dict:
+    """Run ``clients`` threads of the request mix for ``seconds`` against these servers
+    (client ``n`` talks to ``bases[n % len(bases)]``, as a load balancer would spread them)."""
+    queries = [c["q"] for c in _cases("lay_queries_public.yaml") + _cases("lay_queries_own.yaml")]
+    vignettes = [c["request"] for c in _cases("vignettes_public.yaml") + _cases("vignettes_own.yaml")]
+    results: list = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+    client_threads = [threading.Thread(target=_client, args=(bases[seed % len(bases)], deadline, seed, queries,
+                                                             vignettes, results, lock))
+                      for seed in range(clients)]
+    started = time.perf_counter()
+    for client in client_threads:
+        client.start()
+    for client in client_threads:
+        client.join(seconds + 60)
+    elapsed = time.perf_counter() - started
     latencies = sorted(r[0] for r in results)
     errors = [r[1] for r in results if r[1] >= 500 or r[1] == 0]
     return {
-        "seconds": round(elapsed, 1), "clients": clients, "server_workers": workers, "server_threads": threads,
-        "database": "postgresql" if database_url else "sqlite", "requests": len(results),
+        "seconds": round(elapsed, 1), "requests": len(results),
         "throughput_rps": round(len(results) / elapsed, 1),
         "median_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
         "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))] * 1000, 1) if latencies else None,
@@ -147,7 +154,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     parser.add_argument("--threads", type=int, default=8, help="threads per server worker")
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--nodes", type=int, default=1, choices=(1, 2),
+                        help="2: two servers on one PostgreSQL (--database-url), with the propagation delay")
     args = parser.parse_args(argv)
+    if args.nodes == 2:
+        from bench.two_nodes import run_two_nodes
+
+        if not args.database_url:
+            parser.error("--nodes 2 needs --database-url postgresql://… (the servers share it)")
+        report = run_two_nodes(args.seconds, args.clients, args.database_url, args.threads, args.workers, drive)
+        print(json.dumps({"server_workers": args.workers, "server_threads": args.threads,
+                          "database": "postgresql", "clients": args.clients, **report}))
+        return
     print(json.dumps(run(args.seconds, args.clients, args.database_url, args.threads, args.workers)))
 
 

@@ -97,18 +97,31 @@ def start_node(name: str, instance_dir: Path, database_url: str, workers: int = 
     return Node(name, port, process, instance_dir)
 
 
+def bundled_entry(service_id: str, name: str, model: str = "ccas-allonnes") -> dict:
+    """A valid entry to write through the API: a bundled one under another id and name."""
+    import yaml
+
+    services = yaml.safe_load((PROJECT_ROOT / "data" / "partners.yaml").read_text(encoding="utf-8"))["services"]
+    entry = next(s for s in services if s["id"] == model)
+    return {**entry, "id": service_id, "name": name}
+
+
 def api_token(database_url: str, email: str = "coord@example.org") -> str:
-    """A coordinator's API token created directly in the shared database."""
+    """A coordinator's API token created directly in the shared database (the account
+    too, the first time)."""
     from sqlmodel import Session
 
     from directory.storage import make_engine
     from web.settings import normalize_database_url
-    from workspace.accounts import create_token, create_user
+    from workspace.accounts import AccountError, create_token, create_user, find_user
 
     engine = make_engine(normalize_database_url(database_url))
     try:
         with Session(engine) as session:
-            user = create_user(session, email, "a-long-enough-password-for-tests", "coordinateur")
+            try:
+                user = find_user(session, email)
+            except AccountError:  # the first run on this database
+                user = create_user(session, email, "a-long-enough-password-for-tests", "coordinateur")
             session.flush()
             token = create_token(session, user, "several-servers")
             session.commit()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import event, func, inspect, text
+from sqlalchemy import event, func, insert, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, create_engine, delete, select
@@ -147,16 +147,26 @@ def apply_entry(session: Session, entry: ServiceEntry, reference: ReferenceData)
 def upsert_entries(engine: Engine, entries: Iterable[ServiceEntry],
                    reference: ReferenceData) -> UpsertSummary:
     """Store validated entries in one transaction (upsert by id): all or nothing. The
-    changes go to the index feed in the same transaction."""
+    changes go to the index feed in the same transaction.
+
+    New services are inserted in batches (one multi-row statement per table and batch:
+    a national first load writes millions of coverage keys); existing ones go through
+    ``apply_entry``, which compares and updates."""
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     changed: list[str] = []
     with Session(engine) as session:
         try:
-            for entry in entries:
-                outcome = apply_entry(session, entry, reference)
-                counts[outcome] += 1
-                if outcome != "unchanged":
-                    changed.append(entry.id)
+            for batch in _batches(entries, INSERT_BATCH):
+                stored = set(session.exec(select(Service.id).where(Service.id.in_([e.id for e in batch]))))
+                new, known = _split_new(batch, stored)
+                insert_new_entries(session, new, reference)
+                counts["created"] += len(new)
+                changed += [entry.id for entry in new]
+                for entry in known:
+                    outcome = apply_entry(session, entry, reference)
+                    counts[outcome] += 1
+                    if outcome != "unchanged":
+                        changed.append(entry.id)
             record_changes(session, changed)
             session.commit()
         except BaseException:
@@ -165,6 +175,54 @@ def upsert_entries(engine: Engine, entries: Iterable[ServiceEntry],
     if counts["created"] + counts["updated"]:
         refresh_statistics(engine)
     return UpsertSummary(**counts)
+
+
+# Entries per batch of a bulk load (a few thousand rows per multi-row INSERT).
+INSERT_BATCH = 1000
+
+
+def _batches(entries: Iterable[ServiceEntry], size: int) -> Iterable[list[ServiceEntry]]:
+    batch: list[ServiceEntry] = []
+    for entry in entries:
+        batch.append(entry)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _split_new(batch: list[ServiceEntry], stored: set[str]) -> tuple[list[ServiceEntry], list[ServiceEntry]]:
+    """(entries to insert, entries to compare and update): an id seen twice in the batch is
+    inserted once, then updated by its later occurrence (the last one wins)."""
+    new: dict[str, ServiceEntry] = {}
+    known: list[ServiceEntry] = []
+    for entry in batch:
+        if entry.id in stored or entry.id in new:
+            known.append(entry)
+        else:
+            new[entry.id] = entry
+    return list(new.values()), known
+
+
+def insert_new_entries(session: Session, entries: list[ServiceEntry], reference: ReferenceData) -> None:
+    """Insert services known to be absent, with their coverage keys and type links, as
+    multi-row statements inside the caller's transaction (no ORM object per row)."""
+    if not entries:
+        return
+    now = utcnow()
+    services, zones, types = [], [], []
+    for entry in entries:
+        services.append({**entry_to_columns(entry), "updated_at": now, "version": 1})
+        zones += [{"service_id": entry.id, "zone_key": key}
+                  for key in sorted(expand_zone(entry.zone, reference.gazetteer, reference.zones))]
+        types += [{"service_id": entry.id, "type_code": code} for code in dict.fromkeys(entry.types)]
+    session.flush()  # ORM changes of earlier entries go first
+    session.execute(insert(Service.__table__), services)
+    if zones:
+        session.execute(insert(ServiceZone.__table__), zones)
+    if types:
+        session.execute(insert(ServiceTypeLink.__table__), types)
 
 
 def refresh_statistics(engine: Engine) -> None:

@@ -39,7 +39,7 @@ def _build_group(database_url: str, index_path: str, group: dict[str, list[str]]
     engine = make_engine(database_url)
     try:
         with Session(engine) as session:
-            return write_partitions(session, SearchIndex.open(Path(index_path)), reference, group)
+            return write_partitions(session, SearchIndex.open_for_builder(Path(index_path)), reference, group)
     finally:
         engine.dispose()
 

@@ -32,16 +32,17 @@ def test_transaction_rolls_back_when_storage_fails_midway(app, reference, monkey
 
     entries = check_text(make_yaml(make_entry(id="premiere"), make_entry(id="seconde")),
                          reference).entries
-    original = storage.apply_entry
+    original = storage.insert_new_entries
     calls = []
 
-    def failing(session, entry, ref):
-        calls.append(entry.id)
-        if entry.id == "seconde":
+    def failing(session, batch, ref):
+        calls.extend(entry.id for entry in batch)
+        if "seconde" in calls:
             raise RuntimeError("disque plein")
-        return original(session, entry, ref)
+        return original(session, batch, ref)
 
-    monkeypatch.setattr(storage, "apply_entry", failing)
+    monkeypatch.setattr(storage, "INSERT_BATCH", 1)  # the first entry is written before the failure
+    monkeypatch.setattr(storage, "insert_new_entries", failing)
     with pytest.raises(RuntimeError):
         upsert_entries(_engine(app), entries, reference)
     assert calls == ["premiere", "seconde"]

@@ -69,6 +69,13 @@ class SearchIndex:
                 index._write_basis("")
         return index
 
+    @classmethod
+    def open_for_builder(cls, path: Path) -> SearchIndex:
+        """The index at ``path`` for a parallel builder, which writes only the partitions
+        it is given: the folder is not scanned (the other builders are creating theirs)."""
+        path.mkdir(parents=True, exist_ok=True)
+        return cls(path)
+
     # -- layout ----------------------------------------------------------------------
     def _dir(self, key: str) -> Path:
         assert self._path is not None
