@@ -24,6 +24,33 @@ def taxonomy_signature(reference: ReferenceData) -> str:
     return f"{len(taxonomy.service_types)}/{len(taxonomy.problems)}/{words}"
 
 
+def problem_words(reference: ReferenceData, code: str) -> list[str]:
+    """The words a problem is known by: its label, its lay and its stigmatising words."""
+    problem = reference.taxonomy.problems.get(code)
+    return [problem.label, *problem.lay_words, *problem.stigmatising_words] if problem else []
+
+
+# taxonomy id -> (taxonomy, index term -> problem codes whose words contain it)
+_PROBLEMS_BY_TERM: dict[int, tuple[object, dict[str, tuple[str, ...]]]] = {}
+
+
+def problems_by_term(reference: ReferenceData, analyse) -> dict[str, tuple[str, ...]]:
+    """Index term → the problem codes whose words hold it (``analyse`` is the index's
+    analysis), computed once per taxonomy: a query word found in a problem's vocabulary
+    matches the services of that problem."""
+    taxonomy = reference.taxonomy
+    cached = _PROBLEMS_BY_TERM.get(id(taxonomy))
+    if cached is not None and cached[0] is taxonomy:
+        return cached[1]
+    found: dict[str, list[str]] = {}
+    for code in taxonomy.problems:
+        for term in analyse(" ".join(problem_words(reference, code)), limit=None):
+            found.setdefault(term, []).append(code)
+    mapping = {term: tuple(codes) for term, codes in found.items()}
+    _PROBLEMS_BY_TERM[id(taxonomy)] = (taxonomy, mapping)
+    return mapping
+
+
 def _place_text(row: Service, zone_keys: list[str], reference: ReferenceData) -> str:
     gazetteer = reference.gazetteer
     names = []
@@ -65,17 +92,13 @@ def document_for(row: Service, zone_keys: list[str], reference: ReferenceData) -
         service_type = taxonomy.service_types.get(code)
         if service_type:
             type_words += [service_type.label, service_type.short_label, *service_type.lay_words]
-    problem_words = []
-    for code in row.problems:
-        problem = taxonomy.problems.get(code)
-        if problem:
-            problem_words += [problem.label, *problem.lay_words, *problem.stigmatising_words]
+    vocabulary = [word for code in row.problems for word in problem_words(reference, code)]
     eligibility = " ".join(filter(None, [(row.eligibility or {}).get("text"),
                                          (row.referral or {}).get("text")]))
     hours = (row.hours or {}).get("osm")
     return SearchDocument(
         id=row.id, name=row.name, type_text=" ".join(type_words), operator=row.operator or "",
-        problem_text=" ".join(problem_words), description=row.description or "",
+        problem_text=" ".join(vocabulary), description=row.description or "",
         eligibility=eligibility, place_text=_place_text(row, zone_keys, reference),
         types=tuple(row.types), problems=tuple(row.problems), domain=row.domain,
         status=row.status, zones=tuple(zone_keys),

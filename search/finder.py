@@ -18,11 +18,14 @@ from directory.reference import ReferenceData
 from directory.zones import keys_for_commune
 from reading.reader import reader_for
 from search.backend import Boost, SearchIndex, SearchRequest
+from search.documents import problems_by_term
 
 PARIS = ZoneInfo("Europe/Paris")
 TYPE_NAMED_WEIGHT = 8.0
 PROBLEM_WEIGHT = 2.0
 PROBLEM_TYPE_WEIGHT = 4.0
+# A query word of a problem's vocabulary (the field boost the problem words had as text).
+PROBLEM_WORD_WEIGHT = 1.0
 PER_TYPE_FIRST = 2
 ANSWER_TYPES = 3
 # A text-only query keeps the hits scoring at least this share of the best one.
@@ -85,6 +88,17 @@ class Understanding:
     dangers: list[dict] = field(default_factory=list)
     facts: dict = field(default_factory=dict)  # household facts written in the query (« 19 ans »)
     text: str = ""  # the query without the words set aside (« boit pas » is not searched)
+
+
+def vocabulary_boosts(reference: ReferenceData, index: SearchIndex, text: str) -> list[Boost]:
+    """Each query word found in a problem's vocabulary matches the services of that
+    problem (what a full-text field of every service's problem words used to do, at one
+    posting per problem instead of a hundred per service)."""
+    if not text:
+        return []
+    by_term = problems_by_term(reference, index.analyse)
+    return [Boost("problems", code, PROBLEM_WORD_WEIGHT) for term in index.analyse(text)
+            for code in by_term.get(term, ())]
 
 
 def understand(reference: ReferenceData, text: str) -> Understanding:
@@ -192,6 +206,7 @@ def search_directory(session: Session, index: SearchIndex, reference: ReferenceD
                   else [t for p in understanding.problems for t in taxonomy.problems[p].service_types])
     boosts = understanding.boosts + [Boost("types", code, PROBLEM_TYPE_WEIGHT / (1 + 0.35 * rank))
                                      for rank, code in enumerate(wanted)]
+    boosts += vocabulary_boosts(reference, index, understanding.text)
     request = SearchRequest(
         text=understanding.text, boosts=boosts, types=params.types, domains=params.domains,
         problems=params.problems, statuses=params.statuses,

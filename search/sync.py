@@ -92,6 +92,8 @@ class IndexSync:
         background thread of this process would do it)."""
         allow_rebuild = (not self.background_running) if rebuild is None else rebuild
         try:
+            if self._up_to_date():
+                return True  # the usual case: no lock taken, searches never queue here
             with self._exclusive(wait_s) as acquired:
                 if not acquired:
                     return False
@@ -100,6 +102,11 @@ class IndexSync:
             self.failures += 1
             log.warning("Index de recherche non mis à jour (%s) : nouvel essai plus tard", error)
             return False
+
+    def _up_to_date(self) -> bool:
+        """The cheap check: the feed's newest id (a primary-key lookup) against ours."""
+        with Session(self.engine) as session:
+            return latest_change(session) <= self.index.applied
 
     def _apply_pending(self, allow_rebuild: bool) -> bool:
         with Session(self.engine) as session:

@@ -10,10 +10,12 @@ from search.backend.records import SearchDocument
 
 # Bump when the schema, the analysis or the index layout changes: the index basis then
 # forces a rebuild at the next start.
-ANALYSIS_VERSION = "6"
+ANALYSIS_VERSION = "7"
 MAX_TERMS = 24
-TEXT_FIELDS = ("name", "type_text", "operator", "problem_text", "description", "eligibility",
-               "place_text")
+# A service's problem vocabulary is not indexed as text: it is a function of its problem
+# codes, so a query's words are turned into those codes (``search.documents``) and matched
+# on the ``problems`` field: one posting per problem instead of a hundred per service.
+TEXT_FIELDS = ("name", "type_text", "operator", "description", "eligibility", "place_text")
 
 
 def french_analyzer():
@@ -56,7 +58,6 @@ def make_schema() -> Schema:
         name=TEXT(analyzer=analyzer, field_boost=3.0, stored=True, phrase=False),
         type_text=RepeatedText(analyzer=analyzer, field_boost=2.5, phrase=False),
         operator=RepeatedText(analyzer=analyzer, field_boost=1.5, phrase=False),
-        problem_text=RepeatedText(analyzer=analyzer, field_boost=1.0, phrase=False),
         description=TEXT(analyzer=analyzer, field_boost=1.0, phrase=False),
         eligibility=TEXT(analyzer=analyzer, field_boost=0.6, phrase=False),
         place_text=TEXT(analyzer=analyzer, field_boost=1.5, phrase=False),
@@ -73,7 +74,7 @@ def document_fields(document: SearchDocument) -> dict:
     """The whoosh fields of a document."""
     return {
         "id": document.id, "name": document.name, "type_text": document.type_text,
-        "operator": document.operator, "problem_text": document.problem_text,
+        "operator": document.operator,
         "description": document.description, "eligibility": document.eligibility,
         "place_text": document.place_text, "types": ",".join(document.types),
         "problems": ",".join(document.problems), "domain": document.domain,
