@@ -8,6 +8,7 @@ commune filter is part of the match. A plain BM25 match: no lay-word expansion, 
 from __future__ import annotations
 
 import sqlite3
+from functools import lru_cache
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -23,6 +24,12 @@ def fts_terms(text: str) -> list[str]:
     return [stem(t).split("|")[0] for t in words_of(text) if len(t) > 1]
 
 
+@lru_cache(maxsize=8192)
+def _repeated_terms(text: str) -> str:
+    # A type's or a problem's vocabulary is the same text in thousands of documents.
+    return " ".join(fts_terms(text))
+
+
 def build_fts(session: Session, reference: ReferenceData, path: Path, batch: int = 2000) -> None:
     """Write the FTS5 baseline database at ``path`` (rows inserted ``batch`` at a time)."""
     connection = sqlite3.connect(path)
@@ -31,10 +38,11 @@ def build_fts(session: Session, reference: ReferenceData, path: Path, batch: int
     ids = list(session.exec(select(Service.id)))
     rows = []
     for document in documents_of(session, reference, ids):
-        text = " ".join([document.name, document.type_text, document.operator, document.problem_text,
-                         document.description, document.place_text])
+        body = " ".join([" ".join(fts_terms(document.name)), _repeated_terms(document.type_text),
+                         _repeated_terms(document.operator), _repeated_terms(document.problem_text),
+                         " ".join(fts_terms(document.description)), " ".join(fts_terms(document.place_text))])
         zones = " ".join(k.replace(":", "_") for k in document.zones)
-        rows.append((document.id, " ".join(fts_terms(text)), zones))
+        rows.append((document.id, body, zones))
         if len(rows) >= batch:
             connection.executemany("INSERT INTO docs VALUES (?, ?, ?)", rows)
             rows = []

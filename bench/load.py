@@ -14,10 +14,7 @@ import argparse
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -28,17 +25,12 @@ from pathlib import Path
 
 import yaml
 
+from bench.nodes import start_node
 from directory.paths import PROJECT_ROOT
 
 CASES = PROJECT_ROOT / "tests" / "cases"
 COMMUNES = ["72181", "72003", "72095", "72154", "72264", "72180"]
 SHEETS = ["cmp-sable", "ccas-allonnes", "departement-ase-crip", "montjoie-csapa", "siao-sarthe"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _cases(name: str) -> list:
@@ -87,31 +79,13 @@ def _client(base: str, deadline: float, seed: int, queries, vignettes, results: 
 def run(seconds: float, clients: int, database_url: str | None = None, threads: int = 8,
         workers: int = 2) -> dict:
     """Start the server, load it for ``seconds`` with ``clients`` threads, stop it."""
-    port = _free_port()
-    with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "server.log", "w") as log:
-        env = {**os.environ, "MAILLAGE_ENV": "development", "MAILLAGE_INSTANCE_DIR": str(Path(tmp) / "instance"),
-               "MAILLAGE_LOG_LEVEL": "WARNING"}
-        if database_url:
-            env["MAILLAGE_DATABASE_URL"] = database_url
-        server = subprocess.Popen([sys.executable, "-c", "from app import main; main()", "serve", "--host", "127.0.0.1",
-                                   "--port", str(port), "--threads", str(threads),
-                                   "--workers", str(workers)],
-                                  cwd=str(PROJECT_ROOT), env=env, stdout=subprocess.DEVNULL, stderr=log)
-        base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        node = start_node("load", Path(tmp) / "instance", database_url, workers, threads)
         try:
-            for _ in range(300):
-                try:
-                    with urllib.request.urlopen(f"{base}/healthz", timeout=2):
-                        break
-                except OSError:
-                    time.sleep(0.1)
-            else:
-                raise RuntimeError("le serveur n'a pas démarré")
-            report = drive([base], seconds, clients)
+            node.wait_ready(30)
+            report = drive([f"http://127.0.0.1:{node.port}"], seconds, clients)
         finally:
-            server.terminate()
-            server.wait(30)
-            log_text = (Path(tmp) / "server.log").read_text(encoding="utf-8", errors="replace")
+            log_text = node.stop()
             if os.environ.get("MAILLAGE_LOAD_LOG"):
                 Path(os.environ["MAILLAGE_LOAD_LOG"]).write_text(log_text, encoding="utf-8")
     return {"clients": clients, "server_workers": workers, "server_threads": threads,

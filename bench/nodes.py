@@ -81,15 +81,17 @@ class Node:
         return errors or ""
 
 
-def start_node(name: str, instance_dir: Path, database_url: str, workers: int = 2, threads: int = 4,
+def start_node(name: str, instance_dir: Path, database_url: str | None, workers: int = 2, threads: int = 4,
                poll_seconds: float = 1.0, extra_env: dict | None = None) -> Node:
-    """Start ``maillage serve`` with its own instance folder on ``database_url``."""
+    """Start ``maillage serve`` with its own instance folder on ``database_url`` (None:
+    the embedded SQLite of the instance)."""
     port = free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("MAILLAGE_")},
            "MAILLAGE_ENV": "development", "MAILLAGE_SECRET_KEY": SECRET,
-           "MAILLAGE_INSTANCE_DIR": str(instance_dir), "MAILLAGE_DATABASE_URL": database_url,
-           "MAILLAGE_INDEX_POLL_SECONDS": str(poll_seconds), "MAILLAGE_LOG_LEVEL": "WARNING",
-           "MAILLAGE_TILES_URL": "", **(extra_env or {})}
+           "MAILLAGE_INSTANCE_DIR": str(instance_dir), "MAILLAGE_INDEX_POLL_SECONDS": str(poll_seconds),
+           "MAILLAGE_LOG_LEVEL": "WARNING", "MAILLAGE_TILES_URL": "", **(extra_env or {})}
+    if database_url:
+        env["MAILLAGE_DATABASE_URL"] = database_url
     process = subprocess.Popen(
         [sys.executable, "-c", "from app import main; main()", "serve", "--port", str(port),
          "--workers", str(workers), "--threads", str(threads)],

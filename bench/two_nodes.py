@@ -60,10 +60,10 @@ def _editor(a, b, auth: dict, deadline: float, applied: list, searchable: list, 
             continue
         version = body["version"]
         change = a.get("/healthz")["index"]["latest_change"]
-        seconds = _wait(lambda: b.get("/healthz")["index"]["applied_change"] >= change)
+        seconds = _wait(lambda change=change: b.get("/healthz")["index"]["applied_change"] >= change)
         (applied.append(seconds) if seconds is not None else missed.append("applied"))
-        query = urllib.parse.urlencode({"q": word})
-        seconds = _wait(lambda: any(r["id"] == EDITED for r in b.get(f"/api/services?{query}")["results"]))
+        path = "/api/services?" + urllib.parse.urlencode({"q": word})
+        seconds = _wait(lambda path=path: any(r["id"] == EDITED for r in b.get(path)["results"]))
         (searchable.append(seconds) if seconds is not None else missed.append("searchable"))
         time.sleep(0.5)
 

@@ -94,11 +94,13 @@ def latest_change(session: Session) -> int:
 
 def pending_changes(session: Session, applied: int, limit: int = BULK_CHANGE_THRESHOLD) -> PendingChanges:
     """What a node that applied change ``applied`` must apply now. More than ``limit``
-    services, a rebuild marker, or a feed that no longer reaches back to ``applied``
-    (emptied, another database) mean a rebuild."""
+    services, a rebuild marker, or a feed that no longer matches ``applied`` (cut below
+    it, or restored to an older state) mean a rebuild."""
     latest = latest_change(session)
-    if latest <= applied:
+    if latest == applied:
         return PendingChanges(latest, (), False, None)
+    if latest < applied:  # the feed went back (a database restored from a backup): start over
+        return PendingChanges(latest, (), True, None)
     rows = list(session.exec(select(IndexChange.id, IndexChange.service_id, IndexChange.changed_at)
                              .where(IndexChange.id > applied).order_by(IndexChange.id).limit(limit + 1)))
     oldest_at = _aware(rows[0][2]) if rows else None

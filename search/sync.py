@@ -106,7 +106,7 @@ class IndexSync:
     def _up_to_date(self) -> bool:
         """The cheap check: the feed's newest id (a primary-key lookup) against ours."""
         with Session(self.engine) as session:
-            return latest_change(session) <= self.index.applied
+            return latest_change(session) == self.index.applied
 
     def _apply_pending(self, allow_rebuild: bool) -> bool:
         with Session(self.engine) as session:

@@ -227,3 +227,14 @@ def test_feed_ids_grow_in_commit_order_on_postgresql(app):
     with Session(engine) as session:
         order = [row.service_id for row in session.exec(select(IndexChange).order_by(IndexChange.id))]
     assert order[-2:] == ["first", "second"]
+
+
+def test_a_feed_that_went_back_means_a_rebuild(nodes):
+    """A database restored from an older backup: the node's index is newer than the feed."""
+    a, _ = nodes
+    state = _state(a)
+    state.search.set_applied(_latest(a) + 50)
+    assert _ids(a, q="csapa")  # the search still answers…
+    assert state.search.applied == _latest(a)  # …from an index rebuilt for this feed
+    with Session(state.engine) as session:
+        assert pending_changes(session, _latest(a) + 1).rebuild

@@ -225,3 +225,21 @@ def test_the_index_is_warm_when_the_application_starts(file_index_app):
     search = file_index_app.extensions["maillage"].search
     partitions = [search._partition(key, create=False) for key in search.partition_keys()]
     assert partitions and all(p._metadata for p in partitions)
+
+
+def test_partitions_of_coverage_keys_are_worked_out_by_the_database_as_by_the_gazetteer(app, runner, tmp_path):
+    """Corsica (2A), overseas (974, 988), a département-wide zone and a commune zone."""
+    from search.documents import departement_of_key, partition_members
+
+    _load(runner, tmp_path,
+          make_entry(id="ccas-ajaccio", site__commune="2A004", zone=["2A004"]),
+          make_entry(id="ccas-saint-denis", site__commune="97411", zone=["97411"]),
+          make_entry(id="ccas-noumea", site__commune=None, zone=["98818"]),
+          make_entry(id="mdph-mayenne", site__commune=None, zone=["departement:53"]))
+    state = app.extensions["maillage"]
+    with Session(state.engine) as session:
+        members = partition_members(session, state.reference)
+    where = {service_id: key for key, ids in members.items() for service_id in ids}
+    assert (where["ccas-ajaccio"], where["ccas-saint-denis"], where["ccas-noumea"], where["mdph-mayenne"]) == \
+        ("2A", "974", "988", "53")
+    assert departement_of_key("c:98818", state.reference) == "988"

@@ -17,12 +17,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
+from directory.changes import record_changes
 from directory.diff import FieldChange, diff_entries
 from directory.models import Service
 from directory.reference import ReferenceData
 from directory.schema import FieldError, ServiceEntry, validate_entry
 from directory.storage import apply_entry, refresh_statistics, row_to_data
-from directory.changes import record_changes
 from search.sync import IndexSync
 from workspace.models import ServiceVersion
 

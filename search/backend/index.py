@@ -2,8 +2,9 @@
 
 Layout on disk: ``<index dir>/basis.txt`` (what the index was built for),
 ``applied-change.txt`` (the last change of the database's feed it holds, see
-``search.sync``), and one whoosh index per département in ``<index dir>/dep-<code>/``. A service is indexed in the partition of each département of
-its zone and site (a service of two départements is in both). A search for a commune
+``search.sync``), and one whoosh index per département in ``<index dir>/dep-<code>/``.
+A service is indexed in the partition of each département of its zone and site (a
+service of two départements is in both). A search for a commune
 reads the partition of its département; a search without a commune reads them all.
 """
 

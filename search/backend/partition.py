@@ -15,6 +15,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import query as Q
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import RamStorage
 from whoosh.writing import CLEAR
 
@@ -23,6 +24,8 @@ from search.backend.records import SearchUnavailable
 
 INDEX_NAME = "services"
 WRITER_TIMEOUT_S = 60.0
+# Posting blocks are written uncompressed: a partition's blocks are small, zlib cost a
+# twentieth of the build for little space (readers read either kind).
 
 
 class PartitionUnreadable(RuntimeError):
@@ -97,7 +100,7 @@ class Partition:
     def _write(self, action, mergetype=None) -> None:
         with self._lock:
             # Wait for another writer (thread or process) instead of failing at once.
-            writer = self._ix.writer(timeout=WRITER_TIMEOUT_S)
+            writer = self._ix.writer(timeout=WRITER_TIMEOUT_S, codec=W3Codec(compression=0))
             try:
                 action(writer)
             except BaseException:
