@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from whoosh import query as Q
+from whoosh.matching import ArrayUnionMatcher
 
 from search.backend.analysis import ANALYSIS_VERSION, MAX_TERMS, TEXT_FIELDS, french_analyzer
 from search.backend.partition import Partition, PartitionHit, PartitionUnreadable
@@ -299,13 +300,25 @@ _ANALYZER = french_analyzer()
 
 
 class _Union(Q.Or):
-    """``Or`` matched with whoosh's tree of union matchers. On an index of fewer than
-    5,000 documents (every partition) whoosh's automatic choice preloads each ``Or`` into
-    a 2,048-slot array filled and cleared in Python: with two dozen terms over seven fields,
-    that fixed cost dominated a search, above all a national one reading 96 partitions."""
+    """``Or`` as whoosh matches it, except that on a small index the array of scores it
+    preloads has the size of the index, not 2,048 slots filled and cleared in Python for
+    every ``Or``: with two dozen terms over six fields that fixed cost dominated a search on
+    a partition of a few hundred services, above all a national one reading 96 of them."""
 
-    matcher_type = Q.Or.DEFAULT_MATCHER
+    def _matcher(self, subs, searcher, context):
+        documents = searcher.doc_count_all()
+        needs_current = context.needs_current if context else True
+        if needs_current or self.scale or len(subs) <= 2 or documents > ARRAY_UNION_MAX_DOCS \
+                or len(subs) >= self.TOO_MANY_CLAUSES:
+            return super()._matcher(subs, searcher, context)
+        scored = context.weighting is not None if context else True
+        matchers = [sub.matcher(searcher, context) for sub in subs]
+        return ArrayUnionMatcher(matchers, documents, boost=self.boost, scored=scored,
+                                 partsize=max(1, min(2048, documents)))
 
+
+# Whoosh's own threshold for preloading an ``Or`` (above it, a tree of unions).
+ARRAY_UNION_MAX_DOCS = 5000
 BASIS_FILE = "basis.txt"
 APPLIED_FILE = "applied-change.txt"
 
