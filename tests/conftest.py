@@ -46,6 +46,9 @@ def app_config(tmp_path):
         # Sentinel: a test that would fetch tiles fails loudly instead of reaching the network.
         "TILES_URL": "http://tiles.invalid/{z}/{x}/{y}.png",
         "INDEX_IN_MEMORY": True,
+        # No background catch-up thread: it would outlive the test and poll the next one's
+        # database (tests that want one start real servers, tests/test_two_nodes.py).
+        "INDEX_POLL_SECONDS": 0,
         # Forms are tested without tokens; tests/test_security.py turns CSRF back on.
         "WTF_CSRF_ENABLED": False,
     }
@@ -71,7 +74,8 @@ def shared_app(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("shared")
     application = create_app({
         "ENV": "testing", "INSTANCE_DIR": str(tmp / "instance"), "DATABASE_URL": fresh_database_url(tmp),
-        "TILES_URL": "http://tiles.invalid/{z}/{x}/{y}.png", "INDEX_IN_MEMORY": True, "WTF_CSRF_ENABLED": False})
+        "TILES_URL": "http://tiles.invalid/{z}/{x}/{y}.png", "INDEX_IN_MEMORY": True, "WTF_CSRF_ENABLED": False,
+        "INDEX_POLL_SECONDS": 0})
     yield application
     application.extensions["maillage"].engine.dispose()
 
