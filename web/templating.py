@@ -1,4 +1,4 @@
-"""Template helpers: emergency numbers on every page, French dates, labels."""
+"""Template helpers: emergency numbers on every page, French dates and numbers, labels."""
 
 from __future__ import annotations
 
@@ -13,17 +13,27 @@ _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao
 
 
 def french_date(value: dt.date | str | None) -> str:
-    """``2026-11-22`` → ``22 novembre 2026``."""
+    """``2026-11-22`` → ``22 novembre 2026``; the first of the month is « 1er »."""
     if not value:
         return "date inconnue"
     if isinstance(value, str):
         value = dt.date.fromisoformat(value[:10])
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def french_number(value: float | int | None, digits: int = 1) -> str:
+    """``40.1`` → ``40,1`` (French decimal comma); ``40.0`` → ``40``."""
+    if value is None:
+        return ""
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".") if digits else str(round(value))
+    return text.replace(".", ",")
 
 
 def init_app(app: Flask) -> None:
     """Register filters and the context shared by every page."""
     app.jinja_env.filters["french_date"] = french_date
+    app.jinja_env.filters["french_number"] = french_number
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
