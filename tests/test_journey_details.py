@@ -1,4 +1,4 @@
-"""French formatting on the pages: « 1er décembre », decimal commas."""
+"""Details of the three journeys: French formatting (« 1er décembre », decimal commas), home cards that lead somewhere."""
 
 from __future__ import annotations
 
@@ -26,3 +26,13 @@ def test_search_cards_show_distances_with_a_decimal_comma(shared_client):
     assert distances, "no distance shown: the test would prove nothing"
     assert not [d for d in distances if "." in d]
     assert any("," in d for d in distances)
+
+
+def test_the_home_cards_lead_to_each_users_journey(shared_client):
+    page = parse_html(shared_client.get("/"))
+    links = {card["id"]: card["href"] for card in page.select(".cards a.card")}
+    assert links == {"card-gardien": "/annuaire", "card-travailleur-social": "/orientation",
+                     "card-coordinateur": "/coordination/"}
+    for href in links.values():
+        # The coordinator's desk asks to log in first: a redirect, never an error.
+        assert shared_client.get(href).status_code in (200, 302)
