@@ -1,4 +1,5 @@
-"""Details of the three journeys: French formatting (« 1er décembre », decimal commas), home cards that lead somewhere."""
+"""Details of the three journeys: French formatting (« 1er décembre », decimal commas),
+home cards that lead somewhere."""
 
 from __future__ import annotations
 
