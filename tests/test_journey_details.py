@@ -37,3 +37,12 @@ def test_the_home_cards_lead_to_each_users_journey(shared_client):
     for href in links.values():
         # The coordinator's desk asks to log in first: a redirect, never an error.
         assert shared_client.get(href).status_code in (200, 302)
+
+
+def test_no_emergency_chip_ends_with_a_dangling_dash(shared_client):
+    page = parse_html(shared_client.get("/"))
+    chips = page.select(".emergency a.line")
+    assert chips, "no emergency number in the header: the test would prove nothing"
+    for chip in chips:
+        text = " ".join(chip.get_text(" ").split())
+        assert not text.endswith("—"), text
