@@ -46,3 +46,11 @@ def test_no_emergency_chip_ends_with_a_dangling_dash(shared_client):
     for chip in chips:
         text = " ".join(chip.get_text(" ").split())
         assert not text.endswith("—"), text
+
+
+def test_a_page_past_the_last_result_says_so_and_leads_back(shared_client):
+    page = parse_html(shared_client.get("/annuaire", query_string={"q": "csapa", "offset": 500}))
+    notice = page.find(id="past-the-end")
+    assert notice is not None and "première page" in notice.get_text()
+    assert "offset" not in notice.a["href"] and "q=csapa" in notice.a["href"]
+    assert not page.select(".result-card")
