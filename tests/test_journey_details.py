@@ -54,3 +54,27 @@ def test_a_page_past_the_last_result_says_so_and_leads_back(shared_client):
     assert notice is not None and "première page" in notice.get_text()
     assert "offset" not in notice.a["href"] and "q=csapa" in notice.a["href"]
     assert not page.select(".result-card")
+
+
+def _orientation_page(client, **form):
+    response = client.post("/orientation", data={"commune": "72181", "role": "gardien", **form})
+    assert response.status_code == 200
+    return parse_html(response)
+
+
+def test_a_non_urgent_answer_captions_the_emergency_numbers_as_such(shared_client):
+    page = _orientation_page(shared_client, problems=["impayes_loyer"])
+    block = page.select_one("section.urgency")
+    assert block["data-urgency"] != "P0"
+    numbers = block.select_one("ul.numbers")
+    caption = numbers.find_previous_sibling()
+    assert caption.name == "h3" and caption.get_text(strip=True) == "En cas de danger immédiat"
+
+
+def test_call_first_speaks_of_one_number_or_of_several(shared_client):
+    page = _orientation_page(shared_client, description="il menace sa femme avec un couteau")
+    block = page.select_one("section.urgency")
+    assert block["data-urgency"] == "P0"
+    count = len(block.select("ul.numbers li"))
+    text = block.select_one(".call-first").get_text()
+    assert ("celui des numéros" in text) == (count > 1) and ("le numéro ci-dessous" in text) == (count == 1)
