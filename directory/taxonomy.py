@@ -79,6 +79,14 @@ class PhoneLine:
     source: str = ""
     nature: tuple[str, ...] = ()
     show_for_problems: tuple[str, ...] = ()
+    # Among ``show_for_problems``, those for which the line concerns children: shown only
+    # when children are known to be there (119 and the CRIP for an incurie without a child).
+    children_only_for: tuple[str, ...] = ()
+
+    def shown_for(self, problems: set[str], children: bool) -> bool:
+        """True when the line is relevant to these problems."""
+        matched = problems & set(self.show_for_problems)
+        return bool(matched if children else matched - set(self.children_only_for))
 
     @property
     def callable(self) -> bool:
@@ -178,7 +186,8 @@ def parse_taxonomy(raw: dict) -> Taxonomy:
                   when=n.get("when", ""), block=n["block"], hours=n.get("hours", ""),
                   sms=bool(n.get("sms")), verified=bool(n.get("verified")),
                   source=n.get("source", ""), nature=_tuple(n.get("nature")),
-                  show_for_problems=_tuple(n.get("show_for_problems")))
+                  show_for_problems=_tuple(n.get("show_for_problems")),
+                  children_only_for=_tuple(n.get("children_only_for")))
         for n in raw.get("emergency_numbers", [])
     ]
     escalation = [EscalationRule(_tuple(e["words"]), e["nature"], int(e.get("min_signs", 1)),

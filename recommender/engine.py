@@ -88,6 +88,14 @@ def _household_facts(request: OrientationRequest, reading: Reading) -> dict:
     return facts
 
 
+CHILDREN_SIGNALS = frozenset({"children_at_home", "children_exposed"})
+
+
+def _children_known(context: Context) -> bool:
+    """Children are known to be there: counted in the household, or read in the text."""
+    return bool(context.household.get("nb_enfants_mineurs")) or bool(context.signals & CHILDREN_SIGNALS)
+
+
 def _in(values: list[str], actual) -> bool:
     return (UNKNOWN in values) if actual is None else actual in values
 
@@ -193,12 +201,14 @@ def emergency_numbers(reference: ReferenceData, natures: list[str], extra: list[
 
 
 def helplines(reference: ReferenceData, problems: set[str], rule_numbers: list[str],
-              emergency: list[dict]) -> list[dict]:
-    """National and departmental lines relevant to the situation (not the emergency block)."""
+              emergency: list[dict], children: bool = False) -> list[dict]:
+    """National and departmental lines relevant to the situation (not the emergency block);
+    a line about children only when children are known to be there."""
     shown = {n["number"] for n in emergency}
-    numbers = list(rule_numbers)
+    children_lines = {line.number for line in reference.taxonomy.phone_lines if line.children_only_for}
+    numbers = [n for n in rule_numbers if children or n not in children_lines or "enfant_en_danger" in problems]
     for line in reference.taxonomy.phone_lines:
-        if problems & set(line.show_for_problems):
+        if line.shown_for(problems, children):
             numbers.append(line.number)
     views = [_line_view(reference, n) for n in dict.fromkeys(numbers) if n not in shown]
     return [v for v in views if v]
@@ -232,13 +242,14 @@ def danger_natures(problems: list[str], natures: list[str]) -> list[str]:
 
 
 def triage_block(reference: ReferenceData, problems: list[str], natures: list[str],
-                 rule_numbers: list[str] = ()) -> dict:
+                 rule_numbers: list[str] = (), children: bool = False) -> dict:
     """The danger block of an answer: urgency, numbers (the danger's own first), lines and
-    advice; shared by the orientation and the search pages."""
+    advice; shared by the orientation and the search pages. ``children``: children are
+    known to live in the household or to be exposed."""
     natures = danger_natures(problems, natures)
     emergency = emergency_numbers(reference, natures, list(rule_numbers) if natures else [], problems)
     return {"urgency": _urgency(set(problems), bool(natures), reference), "emergency_numbers": emergency,
-            "helplines": helplines(reference, set(problems), list(rule_numbers), emergency),
+            "helplines": helplines(reference, set(problems), list(rule_numbers), emergency, children),
             "advice": triage_advice(reference, problems)}
 
 
@@ -284,7 +295,8 @@ class Engine:
                           _household_facts(request, reading), reading.signal_codes)
         matched = [rule for rule in self.rules.rules if rule_matches(rule, context)]
         candidates = self._rank(matched, context)
-        block = triage_block(self.reference, problems, natures, [n for rule in matched for n in rule.numbers])
+        block = triage_block(self.reference, problems, natures, [n for rule in matched for n in rule.numbers],
+                             children=_children_known(context))
         suggestions, gaps = self._suggestions(candidates, request, context)
         return {
             "commune": {"insee": request.commune.insee, "name": request.commune.name,

@@ -78,3 +78,20 @@ def test_call_first_speaks_of_one_number_or_of_several(shared_client):
     count = len(block.select("ul.numbers li"))
     text = block.select_one(".call-first").get_text()
     assert ("celui des numéros" in text) == (count > 1) and ("le numéro ci-dessous" in text) == (count == 1)
+
+
+def _helpline_numbers(client, **body) -> set[str]:
+    response = client.post("/api/orientations", json={"commune": "72181", **body})
+    assert response.status_code == 200, response.get_json()
+    answer = response.get_json()
+    return {line["number"] for line in answer["helplines"] + answer["emergency_numbers"]}
+
+
+def test_child_protection_lines_only_when_children_are_known(shared_client):
+    gardien = {"role": "gardien", "description": "courrier qui déborde, volets fermés, odeur"}
+    without = _helpline_numbers(shared_client, **gardien)
+    assert {"119", "02 53 04 42 39"}.isdisjoint(without)
+    assert {"119", "02 53 04 42 39"}.isdisjoint(_helpline_numbers(shared_client, problems=["incurie"]))
+    read = _helpline_numbers(shared_client, problems=["incurie"], description="deux enfants vivent dans le logement")
+    counted = _helpline_numbers(shared_client, problems=["incurie"], household={"nb_enfants_mineurs": 2})
+    assert {"119", "02 53 04 42 39"} <= read and {"119", "02 53 04 42 39"} <= counted
