@@ -77,8 +77,18 @@ def _answer_page(template: str, form):
         fmap = orientation_map(result, tile_settings(),
                                lambda sid: url_for("directory_pages.service_sheet", service_id=sid))
     return render_template(template, body=body, result=result, errors=errors, map=fmap,
-                           tiles_enabled=bool(tile_settings().url),
+                           tiles_enabled=bool(tile_settings().url), bookmark=_bookmark(body, result),
                            error_fields={e.field for e in errors}, **_form_context()), status
+
+
+def _bookmark(body: dict, result: dict | None) -> str | None:
+    """An address that gives this orientation again: the commune, the role and the problem
+    codes (those read in the description included), never the description nor anything
+    else about the household (an address ends up in histories and logs)."""
+    if result is None:
+        return None
+    return url_for("orientation.orientation_page", commune=result["commune"]["insee"], role=body.get("role"),
+                   problems=[p["code"] for p in result.get("problems", [])])
 
 
 def _description_in_url(template: str):

@@ -95,3 +95,16 @@ def test_child_protection_lines_only_when_children_are_known(shared_client):
     read = _helpline_numbers(shared_client, problems=["incurie"], description="deux enfants vivent dans le logement")
     counted = _helpline_numbers(shared_client, problems=["incurie"], household={"nb_enfants_mineurs": 2})
     assert {"119", "02 53 04 42 39"} <= read and {"119", "02 53 04 42 39"} <= counted
+
+
+def test_an_orientation_has_a_bookmarkable_address_without_the_description(shared_client):
+    from urllib.parse import parse_qs, urlsplit
+
+    page = _orientation_page(shared_client, role="travailleur_social", problems=["impayes_loyer"],
+                             description="Mme X ne boit plus mais son fils de 19 ans fume du cannabis", age="52")
+    link = page.find(id="bookmark")
+    query = parse_qs(urlsplit(link["href"]).query)
+    assert set(query) == {"commune", "role", "problems"}  # no description, no age
+    assert "impayes_loyer" in query["problems"] and len(query["problems"]) >= 2  # read problems as codes
+    again = parse_html(shared_client.get(link["href"]))
+    assert again.select("section.urgency") and not again.select(".notice--error")
