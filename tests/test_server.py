@@ -2,12 +2,14 @@
 built in the master, answers on loopback and stops cleanly."""
 
 import http.client
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -99,6 +101,13 @@ def test_serve_runs_two_worker_processes_and_stops_on_sigterm(tmp_path):
             assert time.monotonic() - started < 5
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
                 assert response.status == 200
+        # A very long search typed in the address: the application's French error, not the
+        # server's raw English « 414 URI Too Long ».
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/services?q={'a' * 5000}", timeout=10)
+            pytest.fail("a 5,000-character search was accepted")
+        except urllib.error.HTTPError as error:
+            assert error.code == 400 and json.loads(error.read())["field"] == "q"
     finally:
         server.send_signal(signal.SIGTERM)
         output, errors = server.communicate(timeout=40)

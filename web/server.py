@@ -39,6 +39,9 @@ def server_options(host: str, port: int, workers: int, threads: int, timeout: in
     """Gunicorn settings for ``maillage serve`` (no access log: URLs are not kept)."""
     return {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
             "worker_class": WORKER_CLASS, "timeout": timeout, "graceful_timeout": 20,
+            # gunicorn's largest finite request line (4,094 by default): an address with a
+            # 5,000-character search reaches the application, which answers in French.
+            "limit_request_line": 8190,
             "proc_name": "maillage", "accesslog": None, "errorlog": "-", "loglevel": "warning"}
 
 

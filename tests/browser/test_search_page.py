@@ -30,3 +30,16 @@ def test_search_works_on_a_phone_with_the_keyboard_alone(live_server, page_facto
     assert focused_outline != "none"
     assert page.js_errors == []
     screenshot(page, "annuaire-telephone")
+
+
+def test_phone_numbers_never_wrap_and_disclosures_show_a_marker(live_server, page_factory):
+    page, _log = page_factory(live_server, "/annuaire?q=ccas&commune=72003", "telephone")
+    page.wait_for_selector(".result-card")
+    # Each number is on one line: a wrapped inline box has several client rectangles.
+    lines = page.evaluate("""() => [...document.querySelectorAll('.phone__number, .line strong')]
+        .map(e => e.getClientRects().length)""")
+    assert lines and set(lines) == {1}
+    markers = page.evaluate("""() => [...document.querySelectorAll('details > summary')]
+        .map(s => getComputedStyle(s, '::before').content)""")
+    assert markers and all(m not in ("none", "normal", "") for m in markers)
+    screenshot(page, "annuaire-numeros-telephone")
