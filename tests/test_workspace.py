@@ -261,10 +261,18 @@ def test_verified_today_updates_the_public_sheet(coordinator, app):
 
 
 def test_close_and_reopen(coordinator, app):
+    """Reopening gives back the status before the closure (« Citée en 2014 » stays so)."""
+    assert _row(app).status == "seed_2014"
     coordinator.post(f"/coordination/services/{SERVICE}/fermer", data={"version": "1"})
     assert _row(app).status == "closed"
     coordinator.post(f"/coordination/services/{SERVICE}/rouvrir", data={"version": "2"})
-    assert _row(app).status == "to_verify"
+    assert _row(app).status == "seed_2014"
+
+
+def test_reopening_a_service_closed_from_the_start_makes_it_to_verify(app):
+    from workspace.editing import _status_before_closing
+
+    assert _status_before_closing(app.extensions["maillage"].engine, "aucune-version") == "to_verify"
 
 
 # -- freshness and coverage --------------------------------------------------------------

@@ -137,11 +137,23 @@ def mark_verified(engine, index, reference, service_id: str, user_email: str, ex
 
 
 def set_closed(engine, index, reference, service_id: str, closed: bool, user_email: str,
-               expected_version: int, reopen_status: str = "to_verify") -> int:
-    """Close a service (kept, shown as closed) or reopen it (status to verify)."""
-    status = "closed" if closed else reopen_status
+               expected_version: int, reopen_status: str | None = None) -> int:
+    """Close a service (kept, shown as closed) or reopen it: with the status it had before
+    it was closed (« Citée en 2014 » stays so), « à vérifier » when none is known."""
+    status = "closed" if closed else (reopen_status or _status_before_closing(engine, service_id))
     return update_fields(engine, index, reference, service_id, {"status": status}, user_email,
                          expected_version, "close" if closed else "reopen")
+
+
+def _status_before_closing(engine: Engine, service_id: str) -> str:
+    with Session(engine) as session:
+        versions = session.exec(select(ServiceVersion).where(ServiceVersion.service_id == service_id)
+                                .order_by(ServiceVersion.version.desc()))
+        for version in versions:
+            status = (version.data or {}).get("status")
+            if status and status != "closed":
+                return status
+    return "to_verify"
 
 
 def history(session: Session, service_id: str) -> list[HistoryItem]:
