@@ -41,7 +41,6 @@ class PendingChanges:
     latest: int
     service_ids: tuple[str, ...]
     rebuild: bool
-    oldest_at: dt.datetime | None
 
     @property
     def empty(self) -> bool:
@@ -57,18 +56,16 @@ def record_changes(session: Session, service_ids: Iterable[str]) -> None:
         return
     _lock_feed(session)
     if len(ids) > BULK_CHANGE_THRESHOLD:
-        record_rebuild(session, locked=True)
+        _record_rebuild(session)
         return
     session.add_all([IndexChange(service_id=service_id) for service_id in ids])
     session.flush()
     _notify(session)
 
 
-def record_rebuild(session: Session, locked: bool = False) -> None:
-    """Append a "rebuild everything" change; older changes are dropped (a node behind it
-    rebuilds whatever it missed), so the feed stays short."""
-    if not locked:
-        _lock_feed(session)
+def _record_rebuild(session: Session) -> None:
+    """Append a "rebuild everything" change (the feed is locked); older changes are
+    dropped (a node behind it rebuilds whatever it missed), so the feed stays short."""
     marker = IndexChange(service_id=None)
     session.add(marker)
     session.flush()
@@ -98,19 +95,18 @@ def pending_changes(session: Session, applied: int, limit: int = BULK_CHANGE_THR
     it, or restored to an older state) mean a rebuild."""
     latest = latest_change(session)
     if latest == applied:
-        return PendingChanges(latest, (), False, None)
+        return PendingChanges(latest, (), False)
     if latest < applied:  # the feed went back (a database restored from a backup): start over
-        return PendingChanges(latest, (), True, None)
-    rows = list(session.exec(select(IndexChange.id, IndexChange.service_id, IndexChange.changed_at)
+        return PendingChanges(latest, (), True)
+    rows = list(session.exec(select(IndexChange.id, IndexChange.service_id)
                              .where(IndexChange.id > applied).order_by(IndexChange.id).limit(limit + 1)))
-    oldest_at = _aware(rows[0][2]) if rows else None
-    rebuild = len(rows) > limit or any(service_id is None for _, service_id, _ in rows)
+    rebuild = len(rows) > limit or any(service_id is None for _, service_id in rows)
     if not rows:  # the feed was cut below ``applied`` meanwhile: start over
         rebuild = True
     else:
         latest = max(latest, rows[-1][0]) if rebuild else rows[-1][0]
-    ids = () if rebuild else tuple(dict.fromkeys(service_id for _, service_id, _ in rows))
-    return PendingChanges(latest, ids, rebuild, oldest_at)
+    ids = () if rebuild else tuple(dict.fromkeys(service_id for _, service_id in rows))
+    return PendingChanges(latest, ids, rebuild)
 
 
 def oldest_pending_at(session: Session, applied: int) -> dt.datetime | None:

@@ -51,14 +51,17 @@ def data_fingerprint(session: Session, reference: ReferenceData) -> str:
     return digest.hexdigest()[:32]
 
 
-def rebuild_index(session: Session, index: SearchIndex, reference: ReferenceData, processes: int = 1) -> int:
+def rebuild_index(session: Session, index: SearchIndex, reference: ReferenceData, processes: int = 1,
+                  snapshot_key: str | None = None) -> int:
     """Rebuild the whole index from the database, one département partition at a time;
     with ``processes`` > 1 and a large file index, partitions are written in parallel.
-    Return how many services were indexed."""
+    ``snapshot_key``: the data's fingerprint when the caller already has it (in-memory
+    index). Return how many services were indexed."""
     # Read before the data: a change committed while the build reads is applied again later.
     applied = latest_change(session)
     basis = index_basis(session, reference)
-    snapshot_key = data_fingerprint(session, reference) if index.path is None else None
+    if index.path is None and snapshot_key is None:
+        snapshot_key = data_fingerprint(session, reference)
     members = partition_members(session, reference)
     total = sum(len(ids) for ids in members.values())
     if (processes > 1 and index.path is not None and len(members) > 1 and total >= PARALLEL_BUILD_MIN
@@ -80,11 +83,12 @@ def ensure_index(session: Session, index: SearchIndex, reference: ReferenceData,
     basis = index_basis(session, reference)
     if index.is_current(basis):
         return False
+    snapshot_key = None
     if index.path is None:
-        applied = latest_change(session)
-        if index.restore_snapshot(data_fingerprint(session, reference), basis, applied):
+        snapshot_key = data_fingerprint(session, reference)
+        if index.restore_snapshot(snapshot_key, basis, latest_change(session)):
             return False
-    count = rebuild_index(session, index, reference, processes)
+    count = rebuild_index(session, index, reference, processes, snapshot_key)
     log.info("Index de recherche reconstruit : %s services", count)
     return True
 

@@ -82,7 +82,6 @@ class IndexSync:
         self._wake = threading.Event()
         self._background_pid: int | None = None
         self._stop = threading.Event()
-        self.failures = 0
 
     # -- applying --------------------------------------------------------------------
     def catch_up(self, wait_s: float = REQUEST_WAIT_S, rebuild: bool | None = None) -> bool:
@@ -99,7 +98,6 @@ class IndexSync:
                     return False
                 return self._apply_pending(allow_rebuild)
         except Exception as error:  # noqa: BLE001 - the index must never fail a saved edit or a search
-            self.failures += 1
             log.warning("Index de recherche non mis à jour (%s) : nouvel essai plus tard", error)
             return False
 

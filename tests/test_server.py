@@ -5,7 +5,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.nodes import free_port
 from web.server import server_options
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,12 +26,6 @@ def test_server_options_use_threaded_workers_and_no_access_log():
     assert (options["workers"], options["threads"], options["worker_class"]) == (2, 4, "gthread")
     # Access logs would keep the addresses of orientation requests: none is written.
     assert options["accesslog"] is None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _children(pid: int) -> list[int]:
@@ -66,7 +60,7 @@ def _post_status(port: int, path: str, body: bytes) -> int:
 
 @pytest.mark.skipif(not Path("/proc").exists(), reason="reads the process table from /proc")
 def test_serve_runs_two_worker_processes_and_stops_on_sigterm(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("MAILLAGE_")},
            "MAILLAGE_ENV": "development", "MAILLAGE_INSTANCE_DIR": str(tmp_path / "instance"),
            "MAILLAGE_LOG_LEVEL": "WARNING"}
