@@ -17,6 +17,7 @@ from directory.present import commune_view, coordinates, distance_from, phone_vi
 from directory.reference import ReferenceData
 from directory.zones import keys_for_commune
 from reading.reader import reader_for
+from search.answer import relevant, select_answer, select_national
 from search.backend import Boost, SearchIndex, SearchRequest
 from search.documents import problems_by_term
 
@@ -26,13 +27,6 @@ PROBLEM_WEIGHT = 2.0
 PROBLEM_TYPE_WEIGHT = 4.0
 # A query word of a problem's vocabulary (the field boost the problem words had as text).
 PROBLEM_WORD_WEIGHT = 1.0
-PER_TYPE_FIRST = 2
-ANSWER_TYPES = 3
-# A text-only query keeps the hits scoring at least this share of the best one.
-TEXT_CUTOFF = 0.3
-# Emergency services are always shown in the emergency block; in search results they
-# should not push the specialised services down.
-DEMOTED_TYPES = {"urgences": 0.3, "forces_de_l_ordre": 0.3, "ligne_nationale": 0.3}
 
 
 class InvalidSearch(ValueError):
@@ -125,53 +119,6 @@ def understand(reference: ReferenceData, text: str) -> Understanding:
     return understanding
 
 
-def select_answer(hits: list, answer_types: list[str], named_types: list[str]) -> list:
-    """The right few: when problems are understood, the services of the types that answer
-    them (in the rules' order) and those of a type the query names; services of the
-    commune first; generic entries without a place and emergency services last."""
-    wanted = list(dict.fromkeys([*named_types, *answer_types]))
-    rank = {code: position for position, code in enumerate(wanted)}
-    if wanted:
-        # The types named in the query, and the first ANSWER_TYPES answering types that
-        # have a service here: a lay query gets a few kinds of help, not every kind.
-        present = [code for code in answer_types if any(code in h.types for h in hits)]
-        kept = set(named_types) | set(present[:ANSWER_TYPES])
-        hits = [h for h in hits if set(h.types) & kept]
-
-    def order(hit):
-        best = min((rank[t] for t in hit.types if t in rank), default=len(rank))
-        demoted = bool(set(hit.types) & DEMOTED_TYPES.keys()) and not set(hit.types) & set(named_types)
-        generic_unanswering = not hit.payload.get("placed", True) and best == len(rank)
-        return (demoted or generic_unanswering, hit.covers is False, best if wanted else 0, -hit.score)
-
-    return _diversified(sorted(hits, key=order))
-
-
-def _diversified(hits: list) -> list:
-    """At most ``PER_TYPE_FIRST`` services of one type before every other type had its
-    turn (five CMP sectors must not hide the médecin traitant), and never a generic entry
-    without a place first when a placed service answers."""
-    head, tail, seen = [], [], Counter()
-    for hit in hits:
-        key = hit.types[0] if hit.types else ""
-        seen[key] += 1
-        (head if seen[key] <= PER_TYPE_FIRST else tail).append(hit)
-    ordered = head + tail
-    if ordered and not ordered[0].payload.get("placed", True):
-        placed = next((i for i, h in enumerate(ordered) if h.payload.get("placed", True)), None)
-        if placed is not None:
-            ordered.insert(0, ordered.pop(placed))
-    return ordered
-
-
-def _relevant(hits: list) -> list:
-    """Without understood problems, the hits close to the best text score only."""
-    if not hits:
-        return hits
-    best = max(h.score for h in hits)
-    return [h for h in hits if h.score >= TEXT_CUTOFF * best]
-
-
 def is_open(hours_osm: str | None, now: dt.datetime) -> bool:
     """True when the structured hours say open at ``now`` (French public holidays closed)."""
     if not hours_osm:
@@ -214,17 +161,15 @@ def search_directory(session: Session, index: SearchIndex, reference: ReferenceD
         # A commune's search reads its département's partition, not the whole country.
         partitions=[commune.departement] if commune else None,
     )
-    outcome = index.query(request)
-    hits = outcome.hits
-    if params.q and (understanding.problems or understanding.named_types):
-        hits = select_answer(hits, wanted, understanding.named_types)
-    elif params.q:
-        # Scores compare within one partition only: the cut-off needs a commune's search.
-        hits = select_answer(_relevant(hits) if commune else hits, [], [])
-    if params.open_now:
-        moment = (now or dt.datetime.now(PARIS)).astimezone(PARIS)
-        hits = [h for h in hits if is_open(h.payload.get("hours"), moment)]
-    page = hits[params.offset:params.offset + params.limit]
+    national = index.national(request) if commune is None and not params.open_now else None
+    if national is not None:
+        # Tens of thousands of matches: ranked over arrays, objects made for the page only.
+        answer = select_national(national, bool(params.q), wanted, understanding.named_types,
+                                 params.offset, params.limit)
+        total, page, fuzzy = answer.total, answer.page, False
+        facets = {"types": answer.type_facets, "domains": answer.domain_facets}
+    else:
+        total, page, facets, fuzzy = _ranked(index.query(request), params, understanding, wanted, commune, now)
     rows = {r.id: r for r in session.exec(select(Service).where(Service.id.in_([h.id for h in page])))}
     results = []
     for hit in page:
@@ -233,17 +178,33 @@ def search_directory(session: Session, index: SearchIndex, reference: ReferenceD
             continue
         results.append(_result(row, hit, commune, reference))
     return {
-        "total": len(hits),
+        "total": total,
         "limit": params.limit,
         "offset": params.offset,
         "commune": commune.as_dict() if commune else None,
         "results": results,
-        "facets": _facets(hits) if params.q else {"types": outcome.type_facets, "domains": outcome.domain_facets},
+        "facets": facets,
         "detected_problems": understanding.detected,
         "ignored": understanding.ignored,
         "danger_signals": understanding.dangers,
-        "fuzzy": outcome.fuzzy,
+        "fuzzy": fuzzy,
     }
+
+
+def _ranked(outcome, params: SearchParams, understanding: Understanding, wanted: list[str], commune,
+            now: dt.datetime | None) -> tuple[int, list, dict, bool]:
+    """Total, page, facets and fuzziness of a search answered hit by hit."""
+    hits = outcome.hits
+    if params.q and (understanding.problems or understanding.named_types):
+        hits = select_answer(hits, wanted, understanding.named_types)
+    elif params.q:
+        # Scores compare within one partition only: the cut-off needs a commune's search.
+        hits = select_answer(relevant(hits) if commune else hits, [], [])
+    if params.open_now:
+        moment = (now or dt.datetime.now(PARIS)).astimezone(PARIS)
+        hits = [h for h in hits if is_open(h.payload.get("hours"), moment)]
+    facets = _facets(hits) if params.q else {"types": outcome.type_facets, "domains": outcome.domain_facets}
+    return len(hits), hits[params.offset:params.offset + params.limit], facets, outcome.fuzzy
 
 
 def _facets(hits: list) -> dict:

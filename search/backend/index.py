@@ -23,6 +23,7 @@ from whoosh import query as Q
 from whoosh.matching import ArrayUnionMatcher
 
 from search.backend.analysis import ANALYSIS_VERSION, MAX_TERMS, TEXT_FIELDS, french_analyzer
+from search.backend.columns import NationalColumns, NationalMatches
 from search.backend.partition import Partition, PartitionHit, PartitionUnreadable
 from search.backend.records import SearchDocument, SearchHit, SearchOutcome, SearchRequest, SearchUnavailable
 
@@ -50,6 +51,7 @@ class SearchIndex:
         self._lock = threading.RLock()
         self._memory_basis = ""
         self._memory_applied = 0
+        self._national = NationalColumns()
 
     @classmethod
     def open(cls, path: Path | None) -> SearchIndex:
@@ -264,7 +266,10 @@ class SearchIndex:
     def warm(self) -> int:
         """Load what ranking needs from every partition (at start, before the server forks
         its workers, which then share it): no request pays for a cold partition."""
-        return sum(p.warm() for p in self._existing(self._known_keys()))
+        partitions = self._existing(self._known_keys())
+        documents = sum(p.warm() for p in partitions)
+        self._national.warm(partitions)
+        return documents
 
     def partition_keys(self) -> list[str]:
         """The partitions that exist (département codes)."""
@@ -288,6 +293,14 @@ class SearchIndex:
                 fuzzy.fuzzy = True
                 outcome = fuzzy
         return outcome
+
+    def national(self, request: SearchRequest) -> NationalMatches | None:
+        """Every service matching a search over all partitions, as arrays
+        (``search.backend.columns``); ``None`` when the words match fewer than three
+        services, so that ``query`` retries them with spelling tolerance."""
+        terms = self.analyse(request.text) if request.text else []
+        matches = self._national.match(self._existing(self._known_keys()), request, terms)
+        return None if terms and len(matches) < 3 else matches
 
     def _partitions_for(self, wanted: list[str] | None) -> list[Partition]:
         found = self._existing(wanted) if wanted is not None else []

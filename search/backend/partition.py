@@ -152,11 +152,7 @@ class Partition:
     def search(self, main: Q.Query, filter_query: Q.Query | None,
                coverage_keys: list[str]) -> list[PartitionHit]:
         """Every matching document with its score, and whether it covers the commune."""
-        try:
-            searcher = self._ix.searcher()
-        except Exception as error:  # noqa: BLE001 - damaged or vanished files, whatever whoosh says
-            raise SearchUnavailable(str(error)) from None
-        with searcher:
+        with self.open_searcher() as searcher:
             metadata = self._metadata_of(searcher)
             results = searcher.search(main, filter=filter_query, limit=None)
             covering: set[int] | None = None
@@ -166,6 +162,18 @@ class Partition:
             return [PartitionHit(metadata[docnum], float(score or 0.0),
                                  None if covering is None else docnum in covering)
                     for score, docnum in results.top_n]
+
+    def open_searcher(self):
+        """A searcher on the partition as it is now (``SearchUnavailable`` when its files
+        cannot be read); the caller closes it."""
+        try:
+            return self._ix.searcher()
+        except Exception as error:  # noqa: BLE001 - damaged or vanished files, whatever whoosh says
+            raise SearchUnavailable(str(error)) from None
+
+    def metadata_for(self, searcher) -> list[HitMeta]:
+        """Hit metadata by document number of ``searcher``'s reader."""
+        return self._metadata_of(searcher)
 
     def warm(self) -> int:
         """Read the hit metadata of every segment now; return the partition's documents."""
