@@ -10,6 +10,7 @@ import datetime as dt
 
 from directory.gazetteer import distance_km
 from directory.models import Service
+from directory.plain import plain_source, plain_text
 from directory.reference import ReferenceData
 
 STATUS_LABELS = {
@@ -48,7 +49,7 @@ def wait_view(wait: dict | None) -> dict | None:
     elif low is not None:
         summary = f"au moins {low} jours"
     else:
-        summary = wait.get("text") or "délai non renseigné"
+        summary = plain_text(wait.get("text")) or "délai non renseigné"
     return {**wait, "summary": summary}
 
 
@@ -133,6 +134,7 @@ def service_detail(row: Service, reference: ReferenceData, covered: list[str], i
         "problem_labels": [taxonomy.problem_label(p) for p in row.problems],
         "status_label": STATUS_LABELS.get(row.status, row.status),
         "source": row.source,
+        "source_label": plain_source(row.source),
         "confidence": row.confidence,
         "verified_by": row.verified_by,
         "notes": row.notes,
@@ -141,7 +143,20 @@ def service_detail(row: Service, reference: ReferenceData, covered: list[str], i
     if not internal:
         for name in INTERNAL_FIELDS:
             del detail[name]
+        _in_plain_french(detail)
     return detail
+
+
+def _in_plain_french(detail: dict) -> None:
+    """Free texts without the reference's working marks, for everyone but coordinators
+    (``directory.plain``); the source in words instead of the reference's codes."""
+    for name in ("operator", "description", "zone_label", "sectorisation"):
+        if detail.get(name):
+            detail[name] = plain_text(detail[name])
+    for block in ("eligibility", "referral", "hours", "wait"):
+        if detail.get(block) and detail[block].get("text"):
+            detail[block] = {**detail[block], "text": plain_text(detail[block]["text"])}
+    detail["source"] = detail["source_label"]
 
 
 def age_in_days(day: dt.date, today: dt.date | None = None) -> int:

@@ -7,6 +7,7 @@ import os
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlalchemy import create_engine, make_url, text
 from sqlmodel import SQLModel
 
 from app import create_app
@@ -17,11 +18,30 @@ from web.settings import DATA_DIR, normalize_database_url
 TEST_DATABASE_URL = os.environ.get("MAILLAGE_TEST_DATABASE_URL")
 
 
+def worker_database_url() -> str | None:
+    """The PostgreSQL test database of this test process: ``MAILLAGE_TEST_DATABASE_URL``
+    itself, or under pytest-xdist one database per worker beside it (``test_gw0``…),
+    created when missing, so that parallel workers never empty each other's tables."""
+    if not TEST_DATABASE_URL:
+        return None
+    url = make_url(normalize_database_url(TEST_DATABASE_URL))
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url.render_as_string(hide_password=False)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first() is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 def fresh_database_url(tmp_path) -> str:
     """A database URL for a test: SQLite in tmp_path, or the emptied PostgreSQL test database."""
-    if not TEST_DATABASE_URL:
+    url = worker_database_url()
+    if url is None:
         return f"sqlite:///{tmp_path / 'test.db'}"
-    url = normalize_database_url(TEST_DATABASE_URL)
     engine = make_engine(url)
     SQLModel.metadata.drop_all(engine)
     engine.dispose()

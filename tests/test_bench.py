@@ -1,9 +1,9 @@
 """The measurement tools keep working (tiny runs; the real figures are in docs/)."""
 
-import os
 
 from bench.load import run as load
 from bench.run import run as bench
+from tests.conftest import worker_database_url
 
 
 def test_benchmark_runs_on_the_bundled_directory():
@@ -25,7 +25,7 @@ def test_synthetic_directory_spreads_over_departements():
 
 def test_load_test_gets_no_server_error():
     # On the CI's PostgreSQL pass, the server under load uses PostgreSQL too.
-    database_url = os.environ.get("MAILLAGE_TEST_DATABASE_URL")
+    database_url = worker_database_url()
     report = load(seconds=3, clients=4, threads=2, workers=2, database_url=database_url)
     assert report["requests"] > 0 and report["errors"] == 0
     assert report["database"] == ("postgresql" if database_url else "sqlite")

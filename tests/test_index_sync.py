@@ -192,11 +192,12 @@ def test_an_index_of_another_database_is_rebuilt_not_trusted(node_config, tmp_pa
     index_dir = tmp_path / "a" / "index"
     first = create_app(node_config("a"))
     _state(first).engine.dispose()
-    basis, segments = (index_dir / "basis.txt").read_text(), {f.name for f in index_dir.rglob("*.seg")}
+    basis, segments = (index_dir / "basis.txt").read_text(), {f.name for f in index_dir.rglob("*.trm")}
+    assert segments, "no segment found: the test would prove nothing"
     other = create_app(node_config("a", DATABASE_URL=f"sqlite:///{tmp_path / 'other.db'}"))
     _state(other).engine.dispose()
     assert (index_dir / "basis.txt").read_text() != basis
-    assert segments.isdisjoint(f.name for f in index_dir.rglob("*.seg"))
+    assert segments.isdisjoint(f.name for f in index_dir.rglob("*.trm"))
 
 
 @pytest.mark.postgres

@@ -198,11 +198,11 @@ def test_file_index_is_built_at_start_and_reused(app_config, tmp_path):
 
     config = {**app_config, "INDEX_IN_MEMORY": False, "INDEX_DIR": str(tmp_path / "idx")}
     first = create_app(config)
-    segments = {f.name for f in (tmp_path / "idx").rglob("*.seg")}
+    segments = {f.name for f in (tmp_path / "idx").rglob("*.trm")}
     assert segments and (tmp_path / "idx" / "basis.txt").read_text()
     first.extensions["maillage"].engine.dispose()
     second = create_app(config)
-    assert {f.name for f in (tmp_path / "idx").rglob("*.seg")} == segments  # reused, not rewritten
+    assert {f.name for f in (tmp_path / "idx").rglob("*.trm")} == segments  # reused, not rewritten
     assert second.extensions["maillage"].search.doc_count() >= 55
     second.extensions["maillage"].engine.dispose()
 
@@ -214,7 +214,7 @@ def test_stale_or_corrupted_index_is_rebuilt(app_config, tmp_path):
 
     config = {**app_config, "INDEX_IN_MEMORY": False, "INDEX_DIR": str(tmp_path / "idx")}
     create_app(config).extensions["maillage"].engine.dispose()
-    damaged = [f for f in (tmp_path / "idx").rglob("*") if f.suffix in (".toc", ".seg")]
+    damaged = [f for f in (tmp_path / "idx").rglob("*") if f.suffix in (".toc", ".trm")]
     assert damaged, "the index files were not found: the test would prove nothing"
     for file in damaged:
         file.write_bytes(b"garbage")

@@ -159,11 +159,12 @@ def test_parallel_rebuild_gives_the_same_index(app_config, tmp_path, monkeypatch
     real_groups = search.parallel.balanced_groups
     monkeypatch.setattr(search.parallel, "balanced_groups",
                         lambda members, count: groups.extend(real_groups(members, count)) or groups)
-    before = {f.name for f in (tmp_path / "idx").rglob("*.seg")}
+    before = {f.name for f in (tmp_path / "idx").rglob("*.trm")}
+    assert before, "no segment found: the test would prove nothing"
     with Session(state.engine) as session:
         count = rebuild_index(session, state.search, state.reference, processes=2)
     assert len(groups) == 2 and count >= 55
-    assert before.isdisjoint(f.name for f in (tmp_path / "idx").rglob("*.seg"))  # every segment rewritten
+    assert before.isdisjoint(f.name for f in (tmp_path / "idx").rglob("*.trm"))  # every segment rewritten
     with Session(state.engine) as session:
         assert state.search.is_current(search.maintenance.index_basis(session, state.reference))
     assert {q: _ids(application, q=q, commune="72181")[0] for q in sequential} == sequential
@@ -197,7 +198,7 @@ def test_an_index_damaged_while_serving_gives_a_503_not_a_500(file_index_app, tm
     import gc
 
     for file in (tmp_path / "idx" / "dep-72").iterdir():
-        if file.suffix in (".toc", ".seg"):
+        if file.suffix in (".toc", ".trm"):
             file.write_bytes(b"garbage")
     client = file_index_app.test_client()
     api = client.get("/api/services", query_string={"q": "csapa", "commune": "72181"})

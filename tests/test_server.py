@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bench.nodes import free_port
+from tests.conftest import worker_database_url
 from web.server import server_options
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,8 +65,8 @@ def test_serve_runs_two_worker_processes_and_stops_on_sigterm(tmp_path):
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("MAILLAGE_")},
            "MAILLAGE_ENV": "development", "MAILLAGE_INSTANCE_DIR": str(tmp_path / "instance"),
            "MAILLAGE_LOG_LEVEL": "WARNING"}
-    if os.environ.get("MAILLAGE_TEST_DATABASE_URL"):
-        env["MAILLAGE_DATABASE_URL"] = os.environ["MAILLAGE_TEST_DATABASE_URL"]
+    if worker_database_url():
+        env["MAILLAGE_DATABASE_URL"] = worker_database_url()
     server = subprocess.Popen([sys.executable, "-c", "from app import main; main()", "serve", "--port", str(port),
                                "--workers", "2", "--threads", "2"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

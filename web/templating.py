@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import Flask
 
+from directory.plain import plain_text
 from web.state import current_state
 
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
@@ -34,6 +35,8 @@ def init_app(app: Flask) -> None:
     """Register filters and the context shared by every page."""
     app.jinja_env.filters["french_date"] = french_date
     app.jinja_env.filters["french_number"] = french_number
+    # The reference's working marks ([V:R16], [?], « REFERENCE §8.6 »…) in plain French.
+    app.jinja_env.filters["plain"] = plain_text
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -10,7 +10,7 @@ from search.backend.records import SearchDocument
 
 # Bump when the schema, the analysis or the index layout changes: the index basis then
 # forces a rebuild at the next start.
-ANALYSIS_VERSION = "7"
+ANALYSIS_VERSION = "8"  # 8: segments as separate files (see partition.Partition._write)
 MAX_TERMS = 24
 # A service's problem vocabulary is not indexed as text: it is a function of its problem
 # codes, so a query's words are turned into those codes (``search.documents``) and matched

@@ -36,54 +36,68 @@ SCORED_FIELDS = (*TEXT_FIELDS, "types", "problems")
 FILTER_FIELDS = {"types": "types", "domains": "domain", "problems": "problems", "statuses": "status"}
 # Text terms kept per partition before the oldest are forgotten (keyword codes are few).
 TEXT_TERMS_KEPT = 4096
-_EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+_EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64))
 
 
 class PartitionColumns:
-    """One partition's postings as arrays, for the reader generation it was built on."""
+    """One partition's postings as arrays, for the index generation they were read from.
+
+    No searcher stays open between searches (each holds file handles): one is opened to
+    read the terms a search needs that were not read yet, all at once, and closed."""
 
     def __init__(self, partition: Partition):
         self._partition = partition
-        self._searcher = partition.open_searcher()
-        self.metadata: list[HitMeta] = partition.metadata_for(self._searcher)
         self._lengths: dict[str, np.ndarray] = {}
         self._terms: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         self._fill_lock = threading.Lock()
-        self.live = self._live_mask()
+        # Set when the partition changed under a reading: the search starts again.
+        self.stale = False
+        with partition.open_searcher() as searcher:
+            self.generation = searcher.reader().generation()
+            self.metadata: list[HitMeta] = partition.metadata_for(searcher)
+            reader = searcher.reader()
+            self.live = np.zeros(reader.doc_count_all(), dtype=bool)
+            self.live[list(reader.all_doc_ids())] = True
 
     def current(self) -> PartitionColumns:
-        """These columns, or new ones when the partition changed since. The old searcher
-        is left to the garbage collector: a search under way may still read through it."""
-        if self._searcher.up_to_date():
+        """These columns, or new ones when the partition changed since."""
+        if not self.stale and self._partition.generation() == self.generation:
             return self
         return PartitionColumns(self._partition)
 
-    def _live_mask(self) -> np.ndarray:
-        reader = self._searcher.reader()
-        mask = np.zeros(reader.doc_count_all(), dtype=bool)
-        mask[list(reader.all_doc_ids())] = True
-        return mask
+    def fill(self, keys: list[tuple[str, str]], lengths: bool = False) -> None:
+        """Read the postings of the ``(field, term)`` keys not read yet (and, with
+        ``lengths``, every scored field's lengths), through one searcher."""
+        if not lengths and all(k in self._terms for k in keys):
+            return
+        with self._fill_lock:  # threads of one worker share the cache
+            missing = [k for k in dict.fromkeys(keys) if k not in self._terms]
+            if not missing and not lengths:
+                return
+            with self._partition.open_searcher() as searcher:
+                if searcher.reader().generation() != self.generation:
+                    self.stale = True
+                    return
+                if lengths:
+                    for field in SCORED_FIELDS:
+                        self._field_lengths(searcher, field)
+                for field, text in missing:
+                    _remember(self._terms, (field, text), self._read(searcher, field, text))
 
     def term(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Document numbers matching ``field:text`` and their score (no query boost)."""
-        key = (field, text)
-        found = self._terms.get(key)
-        if found is None:
-            with self._fill_lock:  # threads of one worker share the cache
-                found = self._terms.get(key) or self._read(field, text)
-                _remember(self._terms, key, found)
+        found = self._terms.get((field, text))
+        if found is None:  # forgotten since ``fill`` (many new words meanwhile)
+            self.fill([(field, text)])
+            found = self._terms.get((field, text), _EMPTY)
         return found
 
-    def docs(self, field: str, text: str) -> np.ndarray:
-        """Document numbers matching ``field:text`` (a filter: no score)."""
-        return self.term(field, text)[0]
-
-    def _read(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        searcher = self._searcher
-        if searcher.reader().doc_frequency(field, text) == 0:
+    def _read(self, searcher, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        reader = searcher.reader()
+        if reader.doc_frequency(field, text) == 0:
             return _EMPTY
         try:
-            matcher = searcher.reader().postings(field, text)
+            matcher = reader.postings(field, text)
         except TermNotFound:
             return _EMPTY
         ids: list[int] = []
@@ -92,7 +106,7 @@ class PartitionColumns:
             ids.append(matcher.id())
             weights.append(matcher.weight())
             matcher.next()
-        docs = np.asarray(ids, dtype=np.int64)
+        docs = np.asarray(ids, dtype=np.int32)
         tf = np.asarray(weights, dtype=np.float64)
         if not searcher.schema[field].scorable:
             return docs, tf
@@ -101,14 +115,14 @@ class PartitionColumns:
         k1 = weighting.K1
         idf = searcher.idf(field, text)
         average = searcher.avg_field_length(field) or 1
-        lengths = self._field_lengths(field)[docs]
+        lengths = self._field_lengths(searcher, field)[docs]
         # whoosh's bm25(), array-wise and in the same order of operations.
         return docs, idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / average)))
 
-    def _field_lengths(self, field: str) -> np.ndarray:
+    def _field_lengths(self, searcher, field: str) -> np.ndarray:
         lengths = self._lengths.get(field)
         if lengths is None:
-            reader = self._searcher.reader()
+            reader = searcher.reader()
             lengths = np.fromiter((reader.doc_field_length(n, field, 1) for n in range(reader.doc_count_all())),
                                   dtype=np.float64, count=reader.doc_count_all())
             self._lengths[field] = lengths
@@ -116,12 +130,10 @@ class PartitionColumns:
 
     def warm(self) -> None:
         """Read the lengths of every scored field and the postings of every code."""
-        reader = self._searcher.reader()
-        for field in SCORED_FIELDS:
-            self._field_lengths(field)
-        for field in ("types", "problems"):
-            for text in reader.field_terms(field):
-                self.term(field, text)
+        with self._partition.open_searcher() as searcher:
+            reader = searcher.reader()
+            codes = [(field, text) for field in ("types", "problems") for text in reader.field_terms(field)]
+        self.fill(codes, lengths=True)
 
 
 @dataclass
@@ -180,13 +192,23 @@ class _Layout:
         self._terms: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         self._fill_lock = threading.Lock()
 
+    def prepare(self, keys: list[tuple[str, str]]) -> None:
+        """Read in every partition the postings these keys need."""
+        for column in self.columns:
+            column.fill(keys)
+
+    @property
+    def stale(self) -> bool:
+        """Whether a partition changed while this view read it."""
+        return any(column.stale for column in self.columns)
+
     def term(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Global documents matching ``field:text`` and their scores."""
         key = (field, text)
         found = self._terms.get(key)
         if found is None:
             parts = [(c.term(field, text), offset) for c, offset in zip(self.columns, self.offsets, strict=False)]
-            found = (np.concatenate([docs + offset for (docs, _s), offset in parts] or [_EMPTY[0]]),
+            found = (np.concatenate([docs + int(offset) for (docs, _s), offset in parts] or [_EMPTY[0]]),
                      np.concatenate([scores for (_d, scores), _o in parts] or [_EMPTY[1]]))
             with self._fill_lock:
                 _remember(self._terms, key, found)
@@ -198,7 +220,7 @@ class NationalColumns:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._columns: dict[int, PartitionColumns] = {}
+        self._columns: dict[Partition, PartitionColumns] = {}
         self._layout: _Layout | None = None
 
     def layout(self, partitions: list[Partition]) -> _Layout:
@@ -206,9 +228,11 @@ class NationalColumns:
         with self._lock:
             columns = []
             for partition in partitions:
-                known = self._columns.get(id(partition))
+                known = self._columns.get(partition)
                 columns.append(known.current() if known is not None else PartitionColumns(partition))
-            self._columns = {id(p): c for p, c in zip(partitions, columns, strict=True)}
+            # Keyed by the partition itself: a rebuild's new partition is never taken for
+            # the old one (an ``id()`` may be reused once the old one is collected).
+            self._columns = dict(zip(partitions, columns, strict=True))
             layout = self._layout
             if layout is None or len(layout.columns) != len(columns) \
                     or any(a is not b for a, b in zip(layout.columns, columns, strict=True)):
@@ -223,12 +247,22 @@ class NationalColumns:
     def match(self, partitions: list[Partition], request: SearchRequest, terms: list[str]) -> NationalMatches:
         """Every service matching ``request`` (its words already analysed into ``terms``),
         with its best score."""
-        view = self.layout(partitions)
+        clauses = [(field, term, 1.0) for term in terms for field in TEXT_FIELDS]
+        clauses += [(b.field, b.value, b.weight) for b in request.boosts]
+        filters = [(field, value) for attribute, field in FILTER_FIELDS.items()
+                   for value in getattr(request, attribute)]
+        for _attempt in range(3):
+            view = self.layout(partitions)
+            view.prepare([(field, text) for field, text, _boost in clauses] + filters)
+            if not view.stale:  # else a partition changed meanwhile: read it again
+                break
+        return self._match(view, request, clauses)
+
+    @staticmethod
+    def _match(view: _Layout, request: SearchRequest, clauses: list[tuple[str, str, float]]) -> NationalMatches:
         size = len(view.metas)
         scores = np.zeros(size, dtype=np.float64)
         matched = np.zeros(size, dtype=bool)
-        clauses = [(field, term, 1.0) for term in terms for field in TEXT_FIELDS]
-        clauses += [(b.field, b.value, b.weight) for b in request.boosts]
         for field, text, boost in clauses:
             docs, term_scores = view.term(field, text)
             scores[docs] += boost * term_scores

@@ -99,8 +99,11 @@ class Partition:
     # -- writing ---------------------------------------------------------------------
     def _write(self, action, mergetype=None) -> None:
         with self._lock:
-            # Wait for another writer (thread or process) instead of failing at once.
-            writer = self._ix.writer(timeout=WRITER_TIMEOUT_S, codec=W3Codec(compression=0))
+            # Wait for another writer (thread or process) instead of failing at once. Segments
+            # are separate files, not one compound file: a reader of a compound file copies
+            # each part into memory (3 MB a partition, 280 MB for the searchers a search
+            # without commune keeps open at 100,000 services; 13 MB as separate files).
+            writer = self._ix.writer(timeout=WRITER_TIMEOUT_S, codec=W3Codec(compression=0), compound=False)
             try:
                 action(writer)
             except BaseException:
@@ -170,6 +173,10 @@ class Partition:
             return self._ix.searcher()
         except Exception as error:  # noqa: BLE001 - damaged or vanished files, whatever whoosh says
             raise SearchUnavailable(str(error)) from None
+
+    def generation(self) -> int:
+        """The index generation now on disk (or in memory): it changes with every commit."""
+        return self._ix.latest_generation()
 
     def metadata_for(self, searcher) -> list[HitMeta]:
         """Hit metadata by document number of ``searcher``'s reader."""
