@@ -174,10 +174,6 @@ class Partition:
         except Exception as error:  # noqa: BLE001 - damaged or vanished files, whatever whoosh says
             raise SearchUnavailable(str(error)) from None
 
-    def generation(self) -> int:
-        """The index generation now on disk (or in memory): it changes with every commit."""
-        return self._ix.latest_generation()
-
     def metadata_for(self, searcher) -> list[HitMeta]:
         """Hit metadata by document number of ``searcher``'s reader."""
         return self._metadata_of(searcher)
