@@ -95,6 +95,11 @@ class Gazetteer:
         """Communes sharing a postcode, most populated first."""
         return sorted(self._by_postcode.get(postcode, []), key=lambda c: -c.population)
 
+    @property
+    def name_keys(self) -> list[str]:
+        """Every commune name as compared (``name_key``), sorted."""
+        return self._name_keys
+
     def by_name(self, name: str) -> list[Commune]:
         """Communes whose name matches, ignoring case, accents and hyphens."""
         return sorted(self._by_name.get(name_key(name), []), key=lambda c: -c.population)

@@ -297,6 +297,8 @@ class FieldError:
     field: str
     message: str
     loc: tuple = ()
+    # What to choose from, when the value names several things or none (communes).
+    options: tuple = ()
 
 
 _MESSAGES = {

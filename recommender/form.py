@@ -25,7 +25,8 @@ def _getlist(form, name: str) -> list[str]:
 def form_to_body(form) -> tuple[dict, list[FieldError]]:
     """The JSON body of ``POST /api/orientations`` for submitted form fields."""
     errors: list[FieldError] = []
-    body: dict = {"commune": (form.get("commune") or "").strip(),
+    # A commune chosen among those offered (homonyms, close names) replaces the typed one.
+    body: dict = {"commune": (form.get("commune_choice") or form.get("commune") or "").strip(),
                   "problems": _getlist(form, "problems"),
                   "role": (form.get("role") or "travailleur_social").strip()}
     description = (form.get("description") or "").strip()

@@ -6,11 +6,13 @@ Errors are French and name the field (``household.age``), all at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo
 
+from directory.commune_choice import UnresolvedCommune, choose_commune
 from directory.gazetteer import Commune
 from directory.reference import ReferenceData
 from directory.schema import FieldError, format_loc, french_message
@@ -86,6 +88,9 @@ class OrientationRequest:
     role: str
     household: Household
     extra_errors: list[FieldError] = field(default_factory=list)
+    # Other communes of the same name, when the directory's own one was taken.
+    homonyms: list[dict] = field(default_factory=list)
+    homonyms_share: str = "name"
 
 
 class InvalidRequest(ValueError):
@@ -110,8 +115,10 @@ def _clean_text(text: str | None) -> str:
     return "".join(ch if ch.isprintable() else " " for ch in (text or "")).strip()
 
 
-def parse_request(data: Any, reference: ReferenceData) -> OrientationRequest:
-    """Validate a request body; raise ``InvalidRequest`` naming the faulty fields."""
+def parse_request(data: Any, reference: ReferenceData, territory: frozenset[str] = frozenset(),
+                  services_by_departement: Callable[[], dict[str, int]] | None = None) -> OrientationRequest:
+    """Validate a request body; raise ``InvalidRequest`` naming the faulty fields (for the
+    commune, with the communes to choose from: homonyms, close names)."""
     if not isinstance(data, dict):
         raise InvalidRequest([FieldError("(corps)", "le corps doit être un objet JSON")])
     try:
@@ -122,10 +129,12 @@ def parse_request(data: Any, reference: ReferenceData) -> OrientationRequest:
             loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
             errors.append(FieldError(format_loc(loc), french_message(error), loc))
         raise InvalidRequest(errors) from None
-    candidates = reference.gazetteer.resolve(parsed.commune)
-    if not candidates:
-        raise InvalidRequest([FieldError("commune", f"commune inconnue « {parsed.commune} » "
-                                         "(code INSEE, code postal ou nom)")])
-    return OrientationRequest(commune=candidates[0], problems=list(dict.fromkeys(parsed.problems)),
+    try:
+        choice = choose_commune(reference.gazetteer, parsed.commune, territory, services_by_departement)
+    except UnresolvedCommune as problem:
+        raise InvalidRequest([FieldError("commune", problem.message, ("commune",), tuple(problem.options))]) from None
+    return OrientationRequest(commune=choice.commune, homonyms=[o.as_dict() for o in choice.homonyms],
+                              homonyms_share=choice.shared,
+                              problems=list(dict.fromkeys(parsed.problems)),
                               description=_clean_text(parsed.description), role=parsed.role,
                               household=parsed.household)

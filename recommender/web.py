@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 
+from directory.commune_choice import in_territory
 from directory.maps import orientation_map
 from directory.schema import FieldError
 from directory.web.maps import tile_settings
@@ -31,7 +32,15 @@ def compute(body: dict) -> dict:
     """Validate a request body and compute the orientation (``InvalidRequest`` on error).
     Only the (commune, type) pairs without any service are counted, for coordinators."""
     state = current_state()
-    result = _engine().orient(parse_request(body, state.reference))
+    territory = state.search.territory()
+    parsed = parse_request(body, state.reference, territory, state.search.services_by_departement)
+    result = _engine().orient(parsed)
+    result["commune"]["homonyms"] = parsed.homonyms
+    result["commune"]["homonyms_share"] = parsed.homonyms_share
+    commune = state.reference.gazetteer.get(result["commune"]["insee"])
+    # Outside every département the directory serves: the services shown are only the nearest.
+    result["commune"]["in_territory"] = commune is None or in_territory(commune, territory)
+    result["commune"]["departement"] = commune.departement if commune else None
     record_gaps(state.engine, result["commune"]["insee"], [gap["type"] for gap in result["gaps"]])
     return result
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import opening_hours
 from sqlmodel import Session, select
 
+from directory.commune_choice import CommuneChoice, UnresolvedCommune, choose_commune, in_territory
 from directory.models import Service
 from directory.present import commune_view, coordinates, distance_from, phone_view, wait_view
 from directory.reference import ReferenceData
@@ -32,10 +33,12 @@ PROBLEM_WORD_WEIGHT = 1.0
 class InvalidSearch(ValueError):
     """A search parameter is not acceptable; ``field`` names it (French message)."""
 
-    def __init__(self, field_name: str, message: str):
+    def __init__(self, field_name: str, message: str, options: list | None = None):
         super().__init__(message)
         self.field = field_name
         self.message = message
+        # Communes to choose from (homonyms, close names): ``CommuneOption``.
+        self.options = options or []
 
 
 @dataclass
@@ -53,14 +56,16 @@ class SearchParams:
     offset: int = 0
 
 
-def resolve_commune(reference: ReferenceData, text: str | None, field_name: str = "commune"):
-    """The commune meant by an INSEE code, postcode or name; ``InvalidSearch`` if none."""
+def resolve_commune(reference: ReferenceData, text: str | None, field_name: str = "commune",
+                    territory: frozenset[str] = frozenset(), services_by_departement=None) -> CommuneChoice | None:
+    """The commune meant by an INSEE code, postcode or name; ``InvalidSearch`` with the
+    communes to choose from when there are homonyms or none (``directory.commune_choice``)."""
     if not text:
         return None
-    found = reference.gazetteer.resolve(text)
-    if not found:
-        raise InvalidSearch(field_name, f"commune inconnue « {text} » (code INSEE, code postal ou nom)")
-    return found[0]
+    try:
+        return choose_commune(reference.gazetteer, text, territory, services_by_departement)
+    except UnresolvedCommune as problem:
+        raise InvalidSearch(field_name, problem.message, problem.options) from None
 
 
 def _check_codes(values: list[str], known, field_name: str, what: str) -> None:
@@ -145,7 +150,10 @@ def search_directory(session: Session, index: SearchIndex, reference: ReferenceD
     _check_codes(params.problems, taxonomy.problems, "problem", "code problème")
     _check_codes(params.statuses, ("active", "seed_2014", "to_verify", "illustrative", "closed"),
                  "status", "statut")
-    commune = resolve_commune(reference, params.commune)
+    territory = index.territory()
+    choice = resolve_commune(reference, params.commune, territory=territory,
+                             services_by_departement=index.services_by_departement)
+    commune = choice.commune if choice else None
     understanding = understand(reference, params.q) if params.q else Understanding()
     wanted: list[str] = []
     if understanding.problems and not params.types:
@@ -181,7 +189,7 @@ def search_directory(session: Session, index: SearchIndex, reference: ReferenceD
         "total": total,
         "limit": params.limit,
         "offset": params.offset,
-        "commune": commune.as_dict() if commune else None,
+        "commune": _commune_answer(choice, territory),
         "results": results,
         "facets": facets,
         "detected_problems": understanding.detected,
@@ -189,6 +197,13 @@ def search_directory(session: Session, index: SearchIndex, reference: ReferenceD
         "danger_signals": understanding.dangers,
         "fuzzy": fuzzy,
     }
+
+
+def _commune_answer(choice: CommuneChoice | None, territory: frozenset[str]) -> dict | None:
+    if choice is None:
+        return None
+    return {**choice.commune.as_dict(), "in_territory": in_territory(choice.commune, territory),
+            "homonyms": [option.as_dict() for option in choice.homonyms], "homonyms_share": choice.shared}
 
 
 def _ranked(outcome, params: SearchParams, understanding: Understanding, wanted: list[str], commune,

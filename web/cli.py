@@ -139,7 +139,7 @@ def orient_command(commune: str, problems: tuple[str, ...], description: str | N
     with Session(state.engine) as session:
         try:
             result = Engine(state.reference, state.rules, ServiceFinder(session, state.reference)).orient(
-                parse_request(body, state.reference))
+                parse_request(body, state.reference, state.search.territory(), state.search.services_by_departement))
         except InvalidRequest as error:
             click.echo(f"{error.field} : {error.message}", err=True)
             sys.exit(1)

@@ -34,13 +34,16 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def error_response(status: int, message: str | None = None, field: str | None = None):
-    """A JSON or HTML error response in French."""
+def error_response(status: int, message: str | None = None, field: str | None = None, options=()):
+    """A JSON or HTML error response in French; ``options`` are what to choose from
+    instead (communes: ``CommuneOption``)."""
     message = message or MESSAGES.get(status, "Erreur")
     if wants_json():
         body = {"error": message, "status": status}
         if field:
             body["field"] = field
+        if options:
+            body["options"] = [option.as_dict() for option in options]
         return jsonify(body), status
     return render_template("errors/error.html", status=status,
                            title=MESSAGES.get(status, "Erreur"), message=message,
@@ -53,7 +56,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(BadParameter)
     @app.errorhandler(InvalidSearch)
     def _bad_parameter(error: BadParameter | InvalidSearch):
-        return error_response(400, error.message, error.field)
+        return error_response(400, error.message, error.field, getattr(error, "options", ()))
 
     @app.errorhandler(CSRFError)
     def _csrf_error(_error: CSRFError):

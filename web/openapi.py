@@ -14,8 +14,21 @@ from recommender.request import OrientationInput
 
 bp = Blueprint("openapi", __name__)
 
+_COMMUNE_OPTION = {"type": "object", "required": ["insee", "name", "departement", "label"], "properties": {
+    "insee": {"type": "string"}, "name": {"type": "string"}, "departement": {"type": "string"},
+    "label": {"type": "string", "description": "« Saint-Georges (15) »"}}}
+_OPTIONS = {"type": "array", "items": _COMMUNE_OPTION,
+            "description": "Communes à proposer : homonymes (département indiqué) ou noms proches"}
+_CHOSEN_COMMUNE = {"type": ["object", "null"], "properties": {
+    "insee": {"type": "string"}, "name": {"type": "string"}, "departement": {"type": ["string", "null"]},
+    "in_territory": {"type": "boolean", "description": "Faux quand aucune structure de l'annuaire ne dessert "
+                     "le département de la commune : les structures proposées sont seulement les plus proches"},
+    "homonyms": {"type": "array", "items": _COMMUNE_OPTION,
+                 "description": "Autres communes du même nom (ou du même code postal) quand celle de "
+                 "l'annuaire a été retenue"},
+    "homonyms_share": {"enum": ["name", "postcode"]}}}
 _ERROR = {"type": "object", "required": ["error"],
-          "properties": {"error": {"type": "string"}, "field": {"type": "string"},
+          "properties": {"error": {"type": "string"}, "field": {"type": "string"}, "options": _OPTIONS,
                          "status": {"type": "integer"},
                          "errors": {"type": "array", "maxItems": 20, "items": {"type": "object"}},
                          "errors_omitted": {"type": "integer",
@@ -33,7 +46,7 @@ _IGNORED = {"type": "array", "description": "Mots lus puis écartés, avec la ra
             "autre personne, faux ami, signe isolé, mot proche d'un mot d'alerte)",
             "items": {"type": "object", "required": ["code", "words", "category", "reason"]}}
 _SEARCH = {"type": "object", "required": ["total", "results", "facets", "detected_problems"], "properties": {
-    "total": {"type": "integer"}, "results": {"type": "array", "items": _SEARCH_RESULT},
+    "total": {"type": "integer"}, "results": {"type": "array", "items": _SEARCH_RESULT}, "commune": _CHOSEN_COMMUNE,
     "facets": {"type": "object"}, "detected_problems": {"type": "array", "items": {"type": "object"}},
     "ignored": _IGNORED, "danger_signals": {"type": "array"},
     "urgency": {"enum": ["P0", "P1", "P2", "P3"], "description": "Présent quand un danger est lu ou qu'un "
@@ -46,7 +59,7 @@ _HEALTH = {"type": "object", "required": ["status", "services", "index"], "prope
     "status": {"enum": ["ok", "degraded"]}, "services": {"type": "integer"},
     "index": {"type": "object", "required": ["applied_change", "latest_change", "behind", "lag_seconds", "stale"]}}}
 _ORIENTATION = {"type": "object", "required": ["commune", "urgency", "emergency_numbers", "suggestions", "gaps"],
-                "properties": {"commune": {"type": "object"}, "urgency": {"enum": ["P0", "P1", "P2", "P3"]},
+                "properties": {"commune": _CHOSEN_COMMUNE, "urgency": {"enum": ["P0", "P1", "P2", "P3"]},
                                "detected_problems": {"type": "array"}, "ignored": _IGNORED,
                                "signals": {"type": "array"}, "advice": {"type": "array"},
                                "emergency_numbers": {"type": "array"},

@@ -63,7 +63,9 @@ def json_body(request) -> object:
 
 def error_list(errors) -> dict:
     """The ``errors`` of a 400 answer, capped at ``MAX_ERRORS`` with the count of the rest."""
-    shown = [{"field": e.field, "message": e.message} for e in errors[:MAX_ERRORS]]
+    shown = [{"field": e.field, "message": e.message,
+              **({"options": [o.as_dict() for o in e.options]} if getattr(e, "options", None) else {})}
+             for e in errors[:MAX_ERRORS]]
     body: dict = {"errors": shown}
     if len(errors) > MAX_ERRORS:
         body["errors_omitted"] = len(errors) - MAX_ERRORS

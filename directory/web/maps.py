@@ -54,7 +54,10 @@ def cartography():
                                    ("coverage", coverage_type, taxonomy.service_types)):
             if value and value not in table:
                 raise BadParameter(name, f"code inconnu « {value} »")
-        commune = resolve_commune(state.reference, text_param(request.args, "commune", 100) or None)
+        choice = resolve_commune(state.reference, text_param(request.args, "commune", 100) or None,
+                                 territory=state.search.territory(),
+                                 services_by_departement=state.search.services_by_departement)
+        commune = choice.commune if choice else None
     except (BadParameter, InvalidSearch) as problem_found:
         error = problem_found
         type_code = problem = coverage_type = ""

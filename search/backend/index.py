@@ -271,6 +271,16 @@ class SearchIndex:
         self._national.warm(partitions)
         return documents
 
+    def services_by_departement(self) -> dict[str, int]:
+        """Indexed services per département (reads every partition: asked only when a
+        commune's name has homonyms)."""
+        return {key: partition.doc_count() for key in self._known_keys() if key != NATIONAL
+                and (partition := self._partition(key, create=False)) is not None}
+
+    def territory(self) -> frozenset[str]:
+        """The départements the indexed services serve."""
+        return frozenset(self._known_keys()) - {NATIONAL}
+
     def partition_keys(self) -> list[str]:
         """The partitions that exist (département codes)."""
         return self._known_keys()

@@ -28,6 +28,15 @@ WRITER_TIMEOUT_S = 60.0
 # twentieth of the build for little space (readers read either kind).
 
 
+class _PrivateRamStorage(RamStorage):
+    """An in-memory storage whose writers keep their temporary files in memory too:
+    whoosh's own puts them in one folder of the system's temporary directory, shared by
+    every process, and a writer finishing removed the files of another one writing."""
+
+    def temp_storage(self, name=None):
+        return RamStorage()
+
+
 class PartitionUnreadable(RuntimeError):
     """A partition's files cannot be read (corrupted, or another schema)."""
 
@@ -65,7 +74,7 @@ class Partition:
     @classmethod
     def in_memory(cls, files: dict[str, bytes] | None = None) -> Partition:
         """A new empty in-memory partition, or one made from a snapshot of its files."""
-        storage = RamStorage()
+        storage = _PrivateRamStorage()
         if files is None:
             return cls(storage.create_index(make_schema(), indexname=INDEX_NAME))
         storage.files = dict(files)
