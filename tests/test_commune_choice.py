@@ -115,3 +115,15 @@ def test_orientation_api_offers_the_homonyms(shared_client):
     response = shared_client.post("/api/orientations", json={"commune": "Saint-Georges", "problems": ["incurie"]})
     assert response.status_code == 400
     assert len(response.get_json()["errors"][0]["options"]) > 3
+
+
+def test_the_search_form_keeps_what_was_typed_when_the_commune_is_to_choose(shared_client):
+    page = parse_html(shared_client.get("/annuaire", query_string={"q": "il boit", "commune": "Saint-Georges"}))
+    assert page.select_one("input[name='q']")["value"] == "il boit"
+    assert page.select_one("input[name='commune']")["value"] == "Saint-Georges"
+
+
+def test_commune_names_keep_their_capitals_in_messages(shared_client):
+    page = parse_html(shared_client.post("/orientation", data={"commune": "le mnas", "problems": ["incurie"]}))
+    message = page.select_one("#commune-error").get_text()
+    assert message.startswith("Commune inconnue") and "Le Mans (72)" in message

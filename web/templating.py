@@ -31,12 +31,19 @@ def french_number(value: float | int | None, digits: int = 1) -> str:
     return text.replace(".", ",")
 
 
+def sentence_case(text: str | None) -> str:
+    """First letter upper-case, the rest untouched (Jinja's ``capitalize`` lowers the
+    rest: « le mans » for « Le Mans »)."""
+    return (text[:1].upper() + text[1:]) if text else ""
+
+
 def init_app(app: Flask) -> None:
     """Register filters and the context shared by every page."""
     app.jinja_env.filters["french_date"] = french_date
     app.jinja_env.filters["french_number"] = french_number
     # The reference's working marks ([V:R16], [?], « REFERENCE §8.6 »…) in plain French.
     app.jinja_env.filters["plain"] = plain_text
+    app.jinja_env.filters["sentence"] = sentence_case
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -45,7 +45,7 @@ def directory_search():
     """Search page: one field, commune, filters; results as cards with a call button."""
     state = current_state()
     taxonomy = state.reference.taxonomy
-    error = None
+    error = params = None
     results = triage = None
     try:
         params = parse_search_params(request.args, default_limit=10)
@@ -55,7 +55,8 @@ def directory_search():
             results = state.search_answer(db_session(), params)
             triage = search_triage(state.reference, results)
     except (BadParameter, InvalidSearch) as problem:
-        params = parse_search_params({})
+        # A commune to choose keeps the words typed; an unreadable parameter starts afresh.
+        params = params or parse_search_params({})
         error = problem
     status = 400 if error else 200
     return render_template(
