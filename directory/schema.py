@@ -331,6 +331,9 @@ def french_message(error: dict) -> str:
     ctx = error.get("ctx") or {}
     if kind == "maillage":
         return error["msg"]
+    if error.get("input", "") is None and kind.endswith("_type"):
+        # An empty form field arrives as None: it is missing, not « not a text ».
+        return "champ obligatoire"
     if kind == "literal_error":
         return f"valeur non permise : choisir parmi {ctx.get('expected', '')}".replace("'", "")
     if kind == "string_too_long":

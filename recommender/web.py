@@ -18,7 +18,7 @@ from recommender.request import InvalidRequest, parse_request
 from recommender.territory import ServiceFinder
 from web.params import error_list, json_body
 from web.state import current_state, db_session
-from workspace.gaps import record_gaps
+from workspace.gaps import record_orientation_gaps
 
 bp = Blueprint("orientation", __name__)
 
@@ -41,7 +41,8 @@ def compute(body: dict) -> dict:
     # Outside every département the directory serves: the services shown are only the nearest.
     result["commune"]["in_territory"] = commune is None or in_territory(commune, territory)
     result["commune"]["departement"] = commune.departement if commune else None
-    record_gaps(state.engine, result["commune"]["insee"], [gap["type"] for gap in result["gaps"]])
+    record_orientation_gaps(state.engine, state.recent_orientations, result["commune"]["insee"],
+                            [p["code"] for p in result.get("problems", [])], [gap["type"] for gap in result["gaps"]])
     return result
 
 

@@ -32,7 +32,7 @@ EXPECTED_ROUTES = {
     "/coordination/services/<service_id>/fermer", "/coordination/services/<service_id>/rouvrir",
     "/coordination/services/<service_id>/restaurer/<int:old_version>",
     "/coordination/services/<service_id>/historique", "/coordination/couverture", "/coordination/comptes",
-    "/coordination/import", "/coordination/import/appliquer", "/coordination/export",
+    "/coordination/aide/<name>", "/coordination/import", "/coordination/import/appliquer", "/coordination/export",
     "/coordination/export/annuaire.yaml", "/coordination/export/annuaire.csv",
     "/api/services", "/api/services/<service_id>", "/api/communes", "/api/orientations",
     "/api/export/data-inclusion", "/api/openapi.json", "/static/<path:filename>",

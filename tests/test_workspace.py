@@ -383,3 +383,55 @@ def test_unknown_zone_line_is_reported_on_the_zone_field(coordinator, app):
 def test_logout_ends_the_session(coordinator):
     assert coordinator.post("/deconnexion").status_code == 302
     assert coordinator.get("/coordination/").status_code == 302
+
+
+def _gap_total(app) -> int:
+    from workspace.gaps import gap_counts
+
+    with Session(app.extensions["maillage"].engine) as session:
+        return sum(gap.count for gap in gap_counts(session))
+
+
+def test_an_orientation_shown_again_is_counted_once(app, client):
+    body = {"commune": "72008", "problems": ["impayes_loyer", "addiction_alcool"]}
+    client.post("/api/orientations", json=body)
+    once = _gap_total(app)
+    assert once > 0, "the case must have a gap, else the test proves nothing"
+    client.post("/api/orientations", json=body)  # a reload
+    client.get("/orientation/fiche", query_string=body)  # its printable sheet
+    assert _gap_total(app) == once
+    client.post("/api/orientations", json={**body, "problems": ["impayes_loyer"]})  # another orientation
+    assert _gap_total(app) > once
+
+
+def test_coverage_headers_are_the_types_names(coordinator):
+    page = parse_html(coordinator.get("/coordination/couverture"))
+    headers = [th.get_text() for th in page.select(".coverage-table thead th a")]
+    assert headers and not any("_" in h for h in headers)
+    assert any("é" in h for h in headers)  # « Service social départemental », not « departemental »
+
+
+def test_the_csv_help_is_a_page_linked_from_import_and_export(coordinator):
+    for start in ("/coordination/import", "/coordination/export"):
+        link = parse_html(coordinator.get(start)).select_one("a[href='/coordination/aide/csv']")
+        assert link is not None, start
+    page = parse_html(coordinator.get("/coordination/aide/csv"))
+    assert page.select_one(".help-page h1") is not None and page.select(".help-page table, .help-page code")
+    assert coordinator.get("/coordination/aide/inconnue").status_code == 404
+
+
+def test_the_csv_help_is_for_coordinators(client):
+    assert client.get("/coordination/aide/csv").status_code in (302, 401, 403)
+
+
+def test_form_errors_name_the_fields_and_link_to_them(coordinator):
+    page = parse_html(coordinator.post("/coordination/services/nouveau", data={}))
+    summary = page.select(".notice--error li[data-field]")
+    assert summary
+    for item in summary:
+        link = item.select_one("a")
+        assert link is not None and link["href"].startswith("#f-")
+        assert "." not in link.get_text() and "_" not in link.get_text()  # a label, not « wait.stated_at »
+    identifier = page.select_one("li[data-field='id']")
+    assert identifier is not None and "obligatoire" in identifier.get_text()
+    assert "doit être un texte" not in page.get_text()

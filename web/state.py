@@ -21,6 +21,7 @@ from search.finder import SearchParams, search_directory
 from search.maintenance import ensure_index
 from search.sync import IndexSync
 from workspace import models as _workspace_tables  # noqa: F401  (tables created with the schema)
+from workspace.gaps import RecentOrientations
 
 log = logging.getLogger("maillage")
 RANK_CACHE_SIZE = 4096
@@ -37,6 +38,8 @@ class AppState:
     rules: RuleSet
     sync: IndexSync
     poll_seconds: float = 0.0
+    # Orientations whose gaps were counted lately (a reload is not a new orientation).
+    recent_orientations: RecentOrientations = field(default_factory=RecentOrientations, repr=False)
     _ranked: dict = field(default_factory=dict, repr=False)
 
     def search_answer(self, session: Session, params: SearchParams) -> dict:

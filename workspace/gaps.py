@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import threading
+import time
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
@@ -70,6 +72,38 @@ def coverage_table(session: Session, reference: ReferenceData, departement: str 
         rows.append({"epci": epci, "name": names.get(epci, "Communes hors EPCI"), "communes": len(communes),
                      "cells": cells})
     return {"types": KEY_TYPES, "rows": rows, "departement": departement}
+
+
+class RecentOrientations:
+    """Orientations already counted in the last ``ttl_s`` seconds, by what the count
+    itself holds (commune, problem codes, missing types): showing the same orientation
+    again (a reload, its printable sheet, its bookmark) is not a new one. In memory only,
+    per server process; nothing about the household is kept."""
+
+    def __init__(self, ttl_s: float = 3600.0, size: int = 10_000):
+        self.ttl_s, self.size = ttl_s, size
+        self._seen: dict[tuple, float] = {}
+        self._lock = threading.Lock()
+
+    def first_time(self, key: tuple, now: float | None = None) -> bool:
+        """True the first time ``key`` is seen within the window (and remember it)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            seen = self._seen.get(key)
+            if seen is not None and now - seen < self.ttl_s:
+                return False
+            if len(self._seen) >= self.size:  # the oldest half goes
+                for old in sorted(self._seen, key=self._seen.get)[: self.size // 2]:
+                    del self._seen[old]
+            self._seen[key] = now
+            return True
+
+
+def record_orientation_gaps(engine: Engine, recent: RecentOrientations, commune: str, problem_codes: list[str],
+                            type_codes: list[str]) -> None:
+    """Count the gaps of an orientation once however often it is shown (``RecentOrientations``)."""
+    if type_codes and recent.first_time((commune, tuple(sorted(problem_codes)), tuple(sorted(type_codes)))):
+        record_gaps(engine, commune, type_codes)
 
 
 def record_gaps(engine: Engine, commune: str, type_codes: list[str], today: dt.date | None = None) -> None:

@@ -17,8 +17,20 @@ from directory.transfer import check_csv, entries_to_csv, preview_import
 from web.security import acting_user, coordinator_required
 from web.state import current_state, db_session
 from workspace.editing import EditError, apply_import
+from workspace.help import help_html
 
 bp = Blueprint("transfer", __name__)
+
+
+@bp.get("/coordination/aide/<name>")
+@coordinator_required
+def help_page(name: str):
+    """A help page of ``docs/`` (the CSV columns) as a page of the workspace."""
+    try:
+        title, html = help_html(name)
+    except KeyError:
+        abort(404)
+    return render_template("workspace/help.html", title=title, html=html)
 MAX_UPLOAD = 5 * 1024 * 1024
 # A web import is a network's directory, not a national register (that is « maillage load »).
 MAX_IMPORT_ENTRIES = 5000
