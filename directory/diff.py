@@ -160,9 +160,26 @@ def _is_empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def _same(old: Any, new: Any) -> bool:
+# Lists whose order means nothing (``types`` is ordered: its first is the main type).
+UNORDERED = frozenset({"problems", "zone", "eligibility.requires", "referral.by", "referral.documents"})
+
+
+def _default(field: str) -> Any:
+    info = ENTRY_FIELDS.get(field)
+    default = getattr(info, "default", None) if info is not None else None
+    return default if isinstance(default, (str, int, float, bool)) else None
+
+
+def _same(old: Any, new: Any, field: str = "") -> bool:
     if _is_empty(old) and _is_empty(new):
         return True
+    # An absent value and the schema's default say the same (« saturation : inconnue »).
+    default = _default(field)
+    if default is not None and {_is_empty(old), _is_empty(new)} == {True, False} \
+            and (old if not _is_empty(old) else new) == default:
+        return True
+    if field in UNORDERED and isinstance(old, list) and isinstance(new, list):
+        return sorted(map(str, old)) == sorted(map(str, new))
     # True == 1 in Python: a boolean only ever equals a boolean.
     if isinstance(old, bool) or isinstance(new, bool):
         return type(old) is type(new) and old == new
@@ -180,7 +197,7 @@ def diff_entries(old: dict | None, new: dict | None) -> list[FieldChange]:
     changes = []
     for field in sorted(before.keys() | after.keys()):
         old_value, new_value = before.get(field), after.get(field)
-        if not _same(old_value, new_value):
+        if not _same(old_value, new_value, field):
             changes.append(FieldChange(field, old_value, new_value))
     return changes
 
@@ -199,7 +216,30 @@ def format_value(value: Any) -> str:
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1].rstrip() + "…"
 
 
-def describe(change: FieldChange) -> str:
-    """A short French sentence for a change, e.g. « Délai maximum (jours) : 30 → 90 »."""
+def describe(change: FieldChange, labels: dict[str, Any] | None = None) -> str:
+    """A short French sentence for a change, e.g. « Délai maximum (jours) : 30 → 90 ».
+    ``labels`` gives, by field, a function naming a code (``problems``: the problem's label,
+    never its code)."""
     label = FIELD_LABELS.get(change.field, change.field)
-    return f"{label} : {format_value(change.old)} → {format_value(change.new)}"
+    name = (labels or {}).get(change.field) or str
+    old, new = change.old, change.new
+    if change.field in UNORDERED and isinstance(old, list) and isinstance(new, list):
+        # A set: what was added and removed, not two long lists.
+        added = [name(v) for v in new if v not in old]
+        removed = [name(v) for v in old if v not in new]
+        parts = ([f"ajouté {format_value(added)}"] if added else []) + \
+                ([f"retiré {format_value(removed)}"] if removed else [])
+        return f"{label} : {' ; '.join(parts)}"
+    if name is not str:
+        old, new = ([name(v) for v in value] if isinstance(value, list) else value for value in (old, new))
+    return f"{label} : {format_value(old)} → {format_value(new)}"
+
+
+def describer(taxonomy) -> Any:
+    """``describe`` with the taxonomy's labels for codes (problems, types)."""
+    labels = {"problems": taxonomy.problem_label, "types": taxonomy.type_label}
+
+    def describe_change(change: FieldChange) -> str:
+        return describe(change, labels)
+
+    return describe_change

@@ -248,7 +248,7 @@ def test_list_and_nested_changes():
     shown = [describe(change) for change in changes]
     assert shown[0] == "Téléphone : 02 43 00 00 99 → 02 43 00 00 98"
     assert shown[1] == "Délai maximum (jours) : (vide) → 30"
-    assert shown[-1] == "Territoire couvert : 72003 → 72003, zone:secteur_cmp_sable"
+    assert shown[-1] == "Territoire couvert : ajouté zone:secteur_cmp_sable"
     assert changes[0].as_dict() == {"field": "contacts.phone.number",
                                     "old": "02 43 00 00 99", "new": "02 43 00 00 98"}
 

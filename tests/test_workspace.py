@@ -244,27 +244,41 @@ def test_history_records_who_when_what_and_restores(coordinator, app):
     assert "coord@example.org" in latest.get_text()
     change = latest.select_one('li[data-field="name"]').get_text(" ", strip=True)
     assert original in change and "CCAS renommé" in change
-    restored = coordinator.post(f"/coordination/services/{SERVICE}/restaurer/1", data={"version": "2"})
-    assert restored.status_code == 302
+    asked = coordinator.post(f"/coordination/services/{SERVICE}/restaurer/1", data={"version": "2"})
+    assert asked.status_code == 200 and _row(app).version == 2  # one click restores nothing
+    confirm = parse_html(asked).select_one("form input[name='confirmed'][value='1']")
+    assert confirm is not None
+    restored = coordinator.post(f"/coordination/services/{SERVICE}/restaurer/1",
+                                data={"version": "2", "confirmed": "1"}, follow_redirects=True)
     assert _row(app).name == original and _row(app).version == 3
+    assert "Version 1 restaurée" in parse_html(restored).select_one(".flash").get_text()
 
 
 def test_verified_today_updates_the_public_sheet(coordinator, app):
     import datetime as dt
 
+    before = parse_html(coordinator.application.test_client().get(f"/services/{SERVICE}"))
+    assert before.select_one(".service-sheet header .notice--warn") is not None  # « Informations à confirmer… »
     response = coordinator.post(f"/coordination/services/{SERVICE}/verifier", data={"version": "1"})
     assert response.status_code == 302
     row = _row(app)
     assert row.last_verified_at == dt.date.today() and row.verified_by == "coord@example.org"
+    assert row.status == "active"
     public = parse_html(coordinator.application.test_client().get(f"/services/{SERVICE}"))
     assert public.select_one(".verification time")["datetime"] == dt.date.today().isoformat()
+    assert public.select_one(".service-sheet header .notice--warn") is None
 
 
 def test_close_and_reopen(coordinator, app):
     """Reopening gives back the status before the closure (« Citée en 2014 » stays so)."""
     assert _row(app).status == "seed_2014"
-    coordinator.post(f"/coordination/services/{SERVICE}/fermer", data={"version": "1"})
+    asked = coordinator.post(f"/coordination/services/{SERVICE}/fermer", data={"version": "1"})
+    assert asked.status_code == 200 and _row(app).status == "seed_2014"  # asked first
+    assert parse_html(asked).select_one("h1").get_text() == "Fermer cette structure ?"
+    closed = coordinator.post(f"/coordination/services/{SERVICE}/fermer", data={"version": "1", "confirmed": "1"},
+                              follow_redirects=True)
     assert _row(app).status == "closed"
+    assert "Structure fermée" in parse_html(closed).select_one(".flash").get_text()
     coordinator.post(f"/coordination/services/{SERVICE}/rouvrir", data={"version": "2"})
     assert _row(app).status == "seed_2014"
 
@@ -435,3 +449,34 @@ def test_form_errors_name_the_fields_and_link_to_them(coordinator):
     identifier = page.select_one("li[data-field='id']")
     assert identifier is not None and "obligatoire" in identifier.get_text()
     assert "doit être un texte" not in page.get_text()
+
+
+@pytest.mark.parametrize("service_id", ["ccas-allonnes", "montjoie-csapa", "epsm-empp", "departement-fsl"])
+def test_a_save_that_touches_only_the_description_records_only_the_description(coordinator, app, service_id):
+    import datetime as dt
+
+    loaded_at = _row(app, service_id).updated_at
+    page = parse_html(coordinator.get(f"/coordination/services/{service_id}/modifier"))
+    data = _replace(_form(page), "description", "Une description revue.")
+    response = _post_form(coordinator, f"/coordination/services/{service_id}/modifier", data)
+    assert response.status_code == 302, parse_html(response).select(".field-error")
+    history = parse_html(coordinator.get(f"/coordination/services/{service_id}/historique"))
+    latest = history.select_one("li.history-item")
+    assert [li["data-field"] for li in latest.select(".changes li")] == ["description"]
+    # The initial version is dated at the load, not at this first edit.
+    initial = history.select("li.history-item")[-1]
+    assert initial["data-version"] == "1"
+    shown = dt.datetime.strptime(initial.p.get_text().rsplit("·", 1)[1].strip(), "%d/%m/%Y %H:%M")
+    assert abs(shown - loaded_at.replace(second=0, microsecond=0, tzinfo=None)) < dt.timedelta(minutes=1)
+
+
+def test_history_names_problems_not_codes(coordinator, app):
+    page = parse_html(coordinator.get(f"/coordination/services/{SERVICE}/modifier"))
+    data = [(k, v) for k, v in _form(page) if not (k == "problems" and v == "impayes_loyer")]
+    data.append(("problems", "surendettement"))
+    _post_form(coordinator, f"/coordination/services/{SERVICE}/modifier", data)
+    history = parse_html(coordinator.get(f"/coordination/services/{SERVICE}/historique"))
+    change = history.select_one("li.history-item li[data-field='problems']").get_text()
+    taxonomy = app.extensions["maillage"].reference.taxonomy
+    assert change == (f"Problèmes traités : ajouté {taxonomy.problem_label('surendettement')} ; "
+                      f"retiré {taxonomy.problem_label('impayes_loyer')}")

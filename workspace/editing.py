@@ -56,16 +56,21 @@ class HistoryItem:
     changes: list[FieldChange]
 
 
-def _record(session: Session, row: Service, action: str, user_email: str) -> None:
-    session.add(ServiceVersion(service_id=row.id, version=row.version, action=action,
-                               user_email=user_email, data=row_to_data(row)))
+def _record(session: Session, row: Service, action: str, user_email: str,
+            changed_at: dt.datetime | None = None) -> None:
+    version = ServiceVersion(service_id=row.id, version=row.version, action=action,
+                             user_email=user_email, data=row_to_data(row))
+    if changed_at is not None:
+        version.changed_at = changed_at
+    session.add(version)
 
 
 def _ensure_baseline(session: Session, row: Service) -> None:
     """Entries loaded in bulk have no recorded version yet: keep their state as the origin."""
     exists = session.exec(select(ServiceVersion.id).where(ServiceVersion.service_id == row.id)).first()
     if exists is None:
-        _record(session, row, "import", "chargement initial")
+        # Dated when the entry was written (the load), not at this first edit.
+        _record(session, row, "import", "chargement initial", changed_at=row.updated_at)
 
 
 def save_entry(engine: Engine, index: IndexSync | None, reference: ReferenceData, entry: ServiceEntry,
@@ -129,11 +134,20 @@ def update_fields(engine: Engine, index: IndexSync | None, reference: ReferenceD
 
 def mark_verified(engine, index, reference, service_id: str, user_email: str, expected_version: int,
                   today: dt.date | None = None) -> int:
-    """« Vérifié aujourd'hui »: set the verification date and who verified."""
+    """« Vérifié aujourd'hui »: set the verification date and who verified; a service whose
+    status asked for a check (« à vérifier », « citée en 2014 ») becomes « active » (an
+    illustrative entry stays illustrative: it stands for no real structure; a closed one
+    stays closed)."""
     day = (today or dt.date.today()).isoformat()
-    return update_fields(engine, index, reference, service_id,
-                         {"last_verified_at": day, "verified_by": user_email}, user_email,
-                         expected_version, "verify")
+    changes = {"last_verified_at": day, "verified_by": user_email}
+    with Session(engine) as session:
+        row = session.get(Service, service_id)
+        if row is not None and row.status in VERIFIED_BECOMES_ACTIVE:
+            changes["status"] = "active"
+    return update_fields(engine, index, reference, service_id, changes, user_email, expected_version, "verify")
+
+
+VERIFIED_BECOMES_ACTIVE = ("to_verify", "seed_2014")
 
 
 def set_closed(engine, index, reference, service_id: str, closed: bool, user_email: str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from directory.diff import describe
+from directory.diff import describer
 from directory.maps import service_map
 from directory.present import service_detail
 from directory.storage import communes_served, get_service
@@ -37,7 +37,7 @@ def service_sheet(service_id: str):
     items = history(session, row.id)[:5] if coordinator else []
     return render_template("directory/service.html", service=detail, communes=communes[:60],
                            map=fmap, tiles_enabled=bool(tile_settings().url), coordinator=coordinator,
-                           items=items, describe=describe)
+                           items=items, describe=describer(current_state().reference.taxonomy))
 
 
 @bp.get("/annuaire")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlmodel import Session, select
 
-from directory.diff import describe
+from directory.diff import describer
+from directory.models import Service
 from directory.schema import validate_entry
 from directory.storage import get_service, row_to_data
 from web.security import acting_user, admin_required, coordinator_required
@@ -40,7 +41,7 @@ def dashboard():
 def _render_form(values: dict, errors: dict, version: int | None, service_id: str | None,
                  conflict: StaleVersion | None = None, status: int = 200):
     sections = form_sections(current_state().reference)
-    conflict_lines = [describe(c) for c in conflict.theirs] if conflict else []
+    conflict_lines = [describer(current_state().reference.taxonomy)(c) for c in conflict.theirs] if conflict else []
     zones = sorted(current_state().reference.zones.values(), key=lambda z: z.label)
     return render_template("workspace/edit.html", sections=sections, values=values, errors=errors,
                            version=version, service_id=service_id, conflict=conflict,
@@ -99,7 +100,7 @@ def _submit(form, service_id: str | None, version: int | None):
     return redirect(url_for("directory_pages.service_sheet", service_id=entry.id))
 
 
-def _action(service_id: str, operation):
+def _action(service_id: str, operation, done: str):
     state = current_state()
     try:
         operation(state, _version_field())
@@ -107,7 +108,22 @@ def _action(service_id: str, operation):
         flash("La structure a été modifiée entre-temps : vérifiez la fiche puis recommencez.")
     except EditError as error:
         flash(f"Impossible : {error.errors[0].message}")
+    else:
+        flash(done)
     return redirect(url_for("directory_pages.service_sheet", service_id=service_id))
+
+
+def _confirmation(service_id: str, question: str, consequence: str, button: str):
+    """A page asking to confirm an action that one click must not do (closing, restoring);
+    ``None`` once confirmed. Works without JavaScript."""
+    if request.form.get("confirmed") == "1":
+        return None
+    with Session(current_state().engine) as session:
+        row = session.get(Service, service_id)
+    if row is None:
+        abort(404)
+    return render_template("workspace/confirm.html", service=row, question=question, consequence=consequence,
+                           button=button, action=request.path, version=request.form.get("version", ""))
 
 
 @bp.post("/services/<service_id>/verifier")
@@ -115,31 +131,45 @@ def _action(service_id: str, operation):
 def verify(service_id: str):
     """« Vérifié aujourd'hui »."""
     return _action(service_id, lambda s, v: mark_verified(s.engine, s.sync, s.reference, service_id,
-                                                          acting_user().email, v))
+                                                          acting_user().email, v),
+                   "Vérification enregistrée : fiche vérifiée aujourd'hui.")
 
 
 @bp.post("/services/<service_id>/fermer")
 @coordinator_required
 def close(service_id: str):
-    """Close a service (kept with its history)."""
+    """Close a service (kept with its history), once confirmed."""
+    asked = _confirmation(service_id, "Fermer cette structure ?",
+                          "Elle ne sera plus proposée dans les orientations ; sa fiche et son historique restent, "
+                          "et « Rouvrir » la rétablit avec son statut d'avant.", "Fermer la structure")
+    if asked is not None:
+        return asked
     return _action(service_id, lambda s, v: set_closed(s.engine, s.sync, s.reference, service_id, True,
-                                                       acting_user().email, v))
+                                                       acting_user().email, v),
+                   "Structure fermée : elle n'est plus proposée ; son historique est gardé.")
 
 
 @bp.post("/services/<service_id>/rouvrir")
 @coordinator_required
 def reopen(service_id: str):
-    """Reopen a closed service (status « à vérifier »)."""
+    """Reopen a closed service (with the status it had before the closure)."""
     return _action(service_id, lambda s, v: set_closed(s.engine, s.sync, s.reference, service_id, False,
-                                                       acting_user().email, v))
+                                                       acting_user().email, v),
+                   "Structure rouverte avec le statut qu'elle avait avant sa fermeture.")
 
 
 @bp.post("/services/<service_id>/restaurer/<int:old_version>")
 @coordinator_required
 def restore_version(service_id: str, old_version: int):
-    """Restore an earlier version (as a new version)."""
+    """Restore an earlier version (as a new version), once confirmed."""
+    asked = _confirmation(service_id, f"Restaurer la version {old_version} ?",
+                          "La fiche reprend le contenu de cette version ; la version actuelle reste dans "
+                          "l'historique et peut être restaurée à son tour.", f"Restaurer la version {old_version}")
+    if asked is not None:
+        return asked
     return _action(service_id, lambda s, v: restore(s.engine, s.sync, s.reference, service_id, old_version,
-                                                    acting_user().email, v))
+                                                    acting_user().email, v),
+                   f"Version {old_version} restaurée (enregistrée comme nouvelle version).")
 
 
 @bp.get("/services/<service_id>/historique")
@@ -151,7 +181,7 @@ def service_history(service_id: str):
     if row is None:
         abort(404)
     return render_template("workspace/history.html", service=row, items=history(session, service_id),
-                           describe=describe)
+                           describe=describer(current_state().reference.taxonomy))
 
 
 def _create_account(session, form) -> str:
