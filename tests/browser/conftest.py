@@ -25,7 +25,9 @@ CHROMIUM = os.environ.get("MAILLAGE_CHROMIUM") or shutil.which("chromium") or "/
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 TILE_HOST = "tiles.invalid"
 COORDINATOR = ("coordination@example.org", "mot de passe de test solide")
-VIEWPORTS = {"telephone": {"width": 360, "height": 740}, "bureau": {"width": 1280, "height": 860}}
+VIEWPORTS = {"telephone": {"width": 360, "height": 740}, "bureau": {"width": 1280, "height": 860},
+             # The widths the journeys are checked at (a current phone, a common laptop).
+             "telephone-390": {"width": 390, "height": 844}, "bureau-1366": {"width": 1366, "height": 768}}
 
 
 def _require_browser():
