@@ -22,7 +22,10 @@ from directory.maps_assets import use_local_assets
 
 DOMAIN_COLOURS = {"logement": "#1d4ed8", "hebergement": "#7c3aed", "sante": "#047857",
                   "medico_social": "#b45309", "droit_commun": "#374151", "urgence": "#b91c1c"}
-COVERED, NOT_COVERED, DISTANT = "#15803d", "#b91c1c", "#d97706"
+# Coverage has its own colours, none of a domain's (green and orange used to read as
+# « Santé » and « Médico-social »): cyan covered, yellow from afar, magenta not covered.
+COVERED, NOT_COVERED, DISTANT = "#0891b2", "#db2777", "#eab308"
+COVERAGE_COLOURS = {"covered": COVERED, "distant": DISTANT, "not_covered": NOT_COVERED}
 MAX_ZOOM = 18
 # folium's default header also loads Bootstrap (page-wide styles) that our maps do not use.
 _UNUSED_HEADER_ASSETS = ("bootstrap_css", "bootstrap", "glyphicons_css")
@@ -186,13 +189,15 @@ def cartography_map(layers: dict[str, list[list]], domain_labels: dict[str, str]
         points += [(r[0], r[1]) for r in rows]
     if coverage:
         group = folium.FeatureGroup(name="Couverture").add_to(fmap)
-        colours = {"covered": COVERED, "not_covered": NOT_COVERED, "distant": DISTANT}
+        colours = COVERAGE_COLOURS
         labels = {"covered": "couverte", "not_covered": "non couverte", "distant": "couverte de loin"}
         rows = [MarkerRow(commune["lat"], commune["lon"], tooltip=f"{commune['name']} : {labels[commune['status']]}",
                           circle=circle(colours[commune["status"]], 6, 0.75, f"coverage coverage--{commune['status']}"))
                 for commune in coverage]
         DataMarkers(rows).add_to(group)
-        points += [(row.lat, row.lon) for row in rows]
+        # The view is the territory looked at: a service far away (Angers) must not zoom
+        # the map out of it.
+        points = [(row.lat, row.lon) for row in rows]
     folium.LayerControl(collapsed=False).add_to(fmap)
     _fit(fmap, points)
     return render(fmap)

@@ -112,3 +112,17 @@ def test_unexpected_error_gives_french_500_page(app, client):
     assert response.status_code == 500
     page = parse_html(response)
     assert page.h1.get_text(" ", strip=True).startswith("Erreur interne")
+
+
+def test_the_coverage_view_fits_the_territory_not_every_service():
+    import re
+
+    from directory.maps import TileSettings, cartography_map
+
+    far = {"sante": [[43.3, 5.37, "marseille", "Loin", "#047857", "CMP"]]}
+    coverage = [{"name": "Le Mans", "lat": 48.0, "lon": 0.2, "status": "covered"},
+                {"name": "Mamers", "lat": 48.35, "lon": 0.37, "status": "not_covered"}]
+    script = cartography_map(far, {"sante": "Santé"}, coverage, TileSettings("", "")).script
+    bounds = re.search(r"fitBounds\(\s*\[\[([\d.\-]+),\s*([\d.\-]+)\],\s*\[([\d.\-]+),\s*([\d.\-]+)\]\]", script)
+    assert bounds is not None
+    assert [float(v) for v in bounds.groups()] == [48.0, 0.2, 48.35, 0.37]

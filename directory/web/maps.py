@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, render_template, request
 from sqlmodel import Session, select
 
 from directory.coverage import coverage_by_commune
-from directory.maps import DOMAIN_COLOURS, TileSettings, cartography_map
+from directory.maps import COVERAGE_COLOURS, DOMAIN_COLOURS, TileSettings, cartography_map
 from directory.models import Service
 from directory.present import coordinates
 from directory.storage import services_covering, services_of_types
@@ -86,5 +86,5 @@ def cartography():
             "type": type_code, "problem": problem, "coverage": coverage_type,
             "commune": commune.name if commune else ""},
         coverage=coverage, counts=counts, tiles_enabled=bool(tile_settings().url),
-        map_colours=DOMAIN_COLOURS,
+        map_colours=DOMAIN_COLOURS, coverage_colours=COVERAGE_COLOURS,
     ), 400 if error else 200

@@ -88,3 +88,20 @@ def test_map_pages_render_offline_and_are_captured(live_server, page_factory, na
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= VIEWPORTS[viewport]["width"] + 1
     assert screenshot(page, f"{name}-{viewport}").stat().st_size > 5000
+
+
+@pytest.mark.parametrize("viewport", ["telephone-390", "bureau-1366"])
+def test_coverage_has_its_own_legend_and_stays_on_the_territory(live_server, page_factory, viewport):
+    from directory.maps import COVERAGE_COLOURS, DOMAIN_COLOURS
+
+    page, _log = page_factory(live_server, "/carte?coverage=ccas", viewport)
+    legend = page.locator(".legend--coverage")
+    assert legend.is_visible()
+    assert {item.get_attribute("data-status") for item in legend.locator("[data-status]").all()} == \
+        {"covered", "distant", "not_covered"}
+    assert not set(COVERAGE_COLOURS.values()) & set(DOMAIN_COLOURS.values())
+    # The view is centred on the Sarthe's communes (a service elsewhere does not move it).
+    centre = page.evaluate("""() => { for (const key of Object.keys(window)) { const value = window[key];
+        if (value && value instanceof L.Map) { const c = value.getCenter(); return [c.lat, c.lng]; } } }""")
+    assert 47.6 < centre[0] < 48.4 and -0.2 < centre[1] < 0.7
+    screenshot(page, f"carte-couverture-{viewport}")
