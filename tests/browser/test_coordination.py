@@ -48,3 +48,41 @@ def test_coordinator_edits_a_wait_time_and_marks_it_verified(live_server, page_f
         assert reader.locator(".coordinator-tools").count() == 0
     finally:
         public.close()
+
+
+def _log_in(page):
+    page.fill("#email", COORDINATOR[0])
+    page.fill("#password", COORDINATOR[1])
+    page.click("button[type=submit]")
+    page.wait_for_url("**/coordination/")
+
+
+@pytest.mark.parametrize("viewport", ["telephone-390", "bureau-1366"])
+def test_coordinator_fixes_a_form_error_then_restores_with_confirmation(live_server, page_factory, viewport):
+    service = "ccas-allonnes" if viewport.startswith("telephone") else "ccas-le-mans"
+    page, _log = page_factory(live_server, "/connexion", viewport)
+    _log_in(page)
+    page.goto(f"{live_server}/coordination/services/{service}/modifier")
+    page.fill("#f-name", "")
+    page.click("form.edit-form button[type=submit]")
+    # The error names the field as the form does, links to it, and says « obligatoire ».
+    link = page.locator(".notice--error li[data-field='name'] a")
+    assert link.inner_text() == "Nom" and link.get_attribute("href") == "#f-name"
+    assert "obligatoire" in page.locator(".notice--error li[data-field='name']").inner_text()
+    screenshot(page, f"coordination-erreur-{viewport}")
+    page.fill("#f-name", "Guichet renommé")
+    page.fill("#f-description", "Une description revue.")
+    page.click("form.edit-form button[type=submit]")
+    page.wait_for_url(f"**/services/{service}")
+    assert "Modifications enregistrées" in page.locator(".flash").inner_text()
+    changes = page.locator(".coordinator-tools li.history-item").first.locator(".changes li")
+    assert sorted(changes.evaluate_all("items => items.map(i => i.dataset.field)")) == ["description", "name"]
+    # Restoring the first version asks first, then says it was done.
+    page.goto(f"{live_server}/coordination/services/{service}/historique")
+    page.locator("li.history-item[data-version='1'] button[type=submit]").click()
+    assert page.locator("h1").inner_text() == "Restaurer la version 1 ?"
+    page.locator("button[data-confirm]").click()
+    page.wait_for_url(f"**/services/{service}")
+    assert "Version 1 restaurée" in page.locator(".flash").inner_text()
+    assert page.locator("h1").inner_text() != "Guichet renommé"
+    screenshot(page, f"coordination-restauree-{viewport}")
