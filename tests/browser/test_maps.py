@@ -100,6 +100,10 @@ def test_coverage_has_its_own_legend_and_stays_on_the_territory(live_server, pag
     assert {item.get_attribute("data-status") for item in legend.locator("[data-status]").all()} == \
         {"covered", "distant", "not_covered"}
     assert not set(COVERAGE_COLOURS.values()) & set(DOMAIN_COLOURS.values())
+    # Clusters are grey, not Leaflet's green and yellow (read as « couverte », « de loin »).
+    cluster = page.locator(".marker-cluster div").first
+    cluster.wait_for()
+    assert cluster.evaluate("e => getComputedStyle(e).backgroundColor") == "rgba(55, 65, 81, 0.85)"
     # The view is centred on the Sarthe's communes (a service elsewhere does not move it).
     centre = page.evaluate("""() => { for (const key of Object.keys(window)) { const value = window[key];
         if (value && value instanceof L.Map) { const c = value.getCenter(); return [c.lat, c.lng]; } } }""")
