@@ -109,6 +109,12 @@ def suggestions(gazetteer: Gazetteer, text: str) -> list[Commune]:
     return [commune for name, _score, _index in close for commune in gazetteer.by_name(name)]
 
 
+def choice_facts(choice: CommuneChoice, territory: frozenset[str]) -> dict:
+    """What an answer says of the commune it took (API ``commune``, beside its identity)."""
+    return {"departement": choice.commune.departement, "in_territory": in_territory(choice.commune, territory),
+            "homonyms": [option.as_dict() for option in choice.homonyms], "homonyms_share": choice.shared}
+
+
 def in_territory(commune: Commune, territory: frozenset[str]) -> bool:
     """Whether a service of the directory serves the commune's département (an empty
     territory, a directory not loaded yet, counts as everywhere)."""

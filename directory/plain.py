@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 
-# A citation of a verified source of the reference, inside a text: meaningless outside.
-_SOURCE_FLAG = re.compile(r"\s*\[V:[^\[\]]*\]")
+# A citation of a verified source of the reference, inside a text: meaningless outside
+# (the data·inclusion export drops them too).
+SOURCE_FLAG = re.compile(r"\s*\[V:[^\[\]]*\]")
 # Doubt flags, spelled out: an uncertain fact never reads as a verified one.
 _DOUBT_FLAG = re.compile(r"\s*\[(?:\?|K)\]")
 _ILLUSTRATIVE_FLAG = re.compile(r"\s*\[ILL\]")
@@ -42,7 +43,7 @@ def plain_text(text: str | None) -> str:
     """A free text without the reference's working marks (doubts spelled out)."""
     if not text:
         return ""
-    for pattern, replacement in ((_SOURCE_FLAG, ""), (_REFERENCE_ALONE, ""), (_REFERENCE_INSIDE, ""),
+    for pattern, replacement in ((SOURCE_FLAG, ""), (_REFERENCE_ALONE, ""), (_REFERENCE_INSIDE, ""),
                                  (_REFERENCE_DASHED, ""), (_INTERNAL_USE, ""), (_SHEET_FLAG, ""),
                                  (_CITATION, ""), (_DOUBT_FLAG, " (à confirmer)"), (_ILLUSTRATIVE_FLAG, " (exemple)"),
                                  (_REPEATED_DOUBT, r"\1")):

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo
 
-from directory.commune_choice import UnresolvedCommune, choose_commune
+from directory.commune_choice import CommuneChoice, UnresolvedCommune, choose_commune
 from directory.gazetteer import Commune
 from directory.reference import ReferenceData
 from directory.schema import FieldError, format_loc, french_message
@@ -88,9 +88,8 @@ class OrientationRequest:
     role: str
     household: Household
     extra_errors: list[FieldError] = field(default_factory=list)
-    # Other communes of the same name, when the directory's own one was taken.
-    homonyms: list[dict] = field(default_factory=list)
-    homonyms_share: str = "name"
+    # How the commune was chosen (the other communes of its name, when there are some).
+    choice: CommuneChoice | None = None
 
 
 class InvalidRequest(ValueError):
@@ -133,8 +132,7 @@ def parse_request(data: Any, reference: ReferenceData, territory: frozenset[str]
         choice = choose_commune(reference.gazetteer, parsed.commune, territory, services_by_departement)
     except UnresolvedCommune as problem:
         raise InvalidRequest([FieldError("commune", problem.message, ("commune",), tuple(problem.options))]) from None
-    return OrientationRequest(commune=choice.commune, homonyms=[o.as_dict() for o in choice.homonyms],
-                              homonyms_share=choice.shared,
+    return OrientationRequest(commune=choice.commune, choice=choice,
                               problems=list(dict.fromkeys(parsed.problems)),
                               description=_clean_text(parsed.description), role=parsed.role,
                               household=parsed.household)

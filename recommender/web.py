@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 
-from directory.commune_choice import in_territory
+from directory.commune_choice import choice_facts
 from directory.maps import orientation_map
 from directory.schema import FieldError
 from directory.web.maps import tile_settings
@@ -35,12 +35,9 @@ def compute(body: dict) -> dict:
     territory = state.search.territory()
     parsed = parse_request(body, state.reference, territory, state.search.services_by_departement)
     result = _engine().orient(parsed)
-    result["commune"]["homonyms"] = parsed.homonyms
-    result["commune"]["homonyms_share"] = parsed.homonyms_share
-    commune = state.reference.gazetteer.get(result["commune"]["insee"])
-    # Outside every département the directory serves: the services shown are only the nearest.
-    result["commune"]["in_territory"] = commune is None or in_territory(commune, territory)
-    result["commune"]["departement"] = commune.departement if commune else None
+    # Its département, whether the directory serves it (else the services shown are only
+    # the nearest), and the other communes of its name.
+    result["commune"].update(choice_facts(parsed.choice, territory))
     record_orientation_gaps(state.engine, state.recent_orientations, result["commune"]["insee"],
                             [p["code"] for p in result.get("problems", [])], [gap["type"] for gap in result["gaps"]])
     return result

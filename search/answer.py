@@ -103,7 +103,7 @@ def select_national(matches: NationalMatches, selecting: bool, answer_types: lis
         keep = having(set(named_types) | set(present[:ANSWER_TYPES]))
         docs, scores, types = docs[keep], scores[keep], types[keep]
     ranks = np.full(max(1, len(view.type_codes)), len(wanted), dtype=np.int64)
-    for position, code in reversed(list(enumerate(wanted))):
+    for position, code in enumerate(wanted):  # each code once (``wanted`` is deduplicated)
         if code in number:
             ranks[number[code]] = position
     best = np.where(types, ranks[: types.shape[1]], len(wanted)).min(axis=1) if len(docs) else ranks[:0]

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import opening_hours
 from sqlmodel import Session, select
 
-from directory.commune_choice import CommuneChoice, UnresolvedCommune, choose_commune, in_territory
+from directory.commune_choice import CommuneChoice, UnresolvedCommune, choice_facts, choose_commune
 from directory.models import Service
 from directory.present import commune_view, coordinates, distance_from, phone_view, wait_view
 from directory.reference import ReferenceData
@@ -150,7 +150,7 @@ def search_directory(session: Session, index: SearchIndex, reference: ReferenceD
     _check_codes(params.problems, taxonomy.problems, "problem", "code problème")
     _check_codes(params.statuses, ("active", "seed_2014", "to_verify", "illustrative", "closed"),
                  "status", "statut")
-    territory = index.territory()
+    territory = index.territory() if params.commune else frozenset()
     choice = resolve_commune(reference, params.commune, territory=territory,
                              services_by_departement=index.services_by_departement)
     commune = choice.commune if choice else None
@@ -202,8 +202,7 @@ def search_directory(session: Session, index: SearchIndex, reference: ReferenceD
 def _commune_answer(choice: CommuneChoice | None, territory: frozenset[str]) -> dict | None:
     if choice is None:
         return None
-    return {**choice.commune.as_dict(), "in_territory": in_territory(choice.commune, territory),
-            "homonyms": [option.as_dict() for option in choice.homonyms], "homonyms_share": choice.shared}
+    return {**choice.commune.as_dict(), **choice_facts(choice, territory)}
 
 
 def _ranked(outcome, params: SearchParams, understanding: Understanding, wanted: list[str], commune,

@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from directory.plain import SOURCE_FLAG
 from directory.schema import PLACEHOLDER_PHONE
 
 _NAME_MAX = 150
@@ -16,7 +17,6 @@ _NAME_MAX = 150
 # knowledge not verified, "[ILL]" illustrative, "[S3]" project sheet; "[V:R16]" cites a
 # verified source of the internal reference (meaningless outside, dropped).
 _DOUBT_FLAG = re.compile(r"\s*\[(?:\?|K|ILL|S\d)\]")
-_SOURCE_FLAG = re.compile(r"\s*\[V:[^\[\]]*\]")
 # A placeholder number quoted inside a free text (same pattern as PLACEHOLDER_PHONE).
 _PLACEHOLDER_IN_TEXT = re.compile(r"\b02 ?43 ?00 ?00 ?\d\d\b")
 
@@ -36,7 +36,7 @@ def public_text(text: str | None) -> str | None:
     placeholder numbers (``02 43 00 00 xx``) masked."""
     if not text:
         return None
-    text = _SOURCE_FLAG.sub("", text)
+    text = SOURCE_FLAG.sub("", text)
     text = _PLACEHOLDER_IN_TEXT.sub("(numéro non communiqué)", text)
     return _DOUBT_FLAG.sub(" (à confirmer)", text).strip() or None
 
