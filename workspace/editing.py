@@ -11,6 +11,7 @@ save raises ``StaleVersion`` carrying what changed meanwhile: the caller shows i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
@@ -118,14 +119,16 @@ def _catch_up(index: IndexSync | None) -> None:
 
 
 def update_fields(engine: Engine, index: IndexSync | None, reference: ReferenceData, service_id: str,
-                  changes: dict, user_email: str, expected_version: int, action: str) -> int:
-    """Apply a few field changes (status, verification) through the same validator."""
+                  changes: dict | Callable[[dict], dict], user_email: str, expected_version: int,
+                  action: str) -> int:
+    """Apply a few field changes (status, verification) through the same validator;
+    ``changes`` may be worked out from the entry as stored (a function of its data)."""
     with Session(engine) as session:
         row = session.get(Service, service_id)
         if row is None:
             raise EditError([FieldError("id", "cette structure n'existe pas")])
         data = row_to_data(row)
-    data.update(changes)
+    data.update(changes(data) if callable(changes) else changes)
     entry, errors = validate_entry(data, reference)
     if errors:
         raise EditError(errors)
@@ -139,12 +142,12 @@ def mark_verified(engine, index, reference, service_id: str, user_email: str, ex
     illustrative entry stays illustrative: it stands for no real structure; a closed one
     stays closed)."""
     day = (today or dt.date.today()).isoformat()
-    changes = {"last_verified_at": day, "verified_by": user_email}
-    with Session(engine) as session:
-        row = session.get(Service, service_id)
-        if row is not None and row.status in VERIFIED_BECOMES_ACTIVE:
-            changes["status"] = "active"
-    return update_fields(engine, index, reference, service_id, changes, user_email, expected_version, "verify")
+
+    def verified(data: dict) -> dict:
+        status = {"status": "active"} if data.get("status") in VERIFIED_BECOMES_ACTIVE else {}
+        return {"last_verified_at": day, "verified_by": user_email, **status}
+
+    return update_fields(engine, index, reference, service_id, verified, user_email, expected_version, "verify")
 
 
 VERIFIED_BECOMES_ACTIVE = ("to_verify", "seed_2014")

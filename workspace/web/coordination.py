@@ -6,7 +6,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlmodel import Session, select
 
 from directory.diff import describer
-from directory.models import Service
 from directory.schema import validate_entry
 from directory.storage import get_service, row_to_data
 from web.security import acting_user, admin_required, coordinator_required
@@ -118,8 +117,7 @@ def _confirmation(service_id: str, question: str, consequence: str, button: str)
     ``None`` once confirmed. Works without JavaScript."""
     if request.form.get("confirmed") == "1":
         return None
-    with Session(current_state().engine) as session:
-        row = session.get(Service, service_id)
+    row = get_service(db_session(), service_id)
     if row is None:
         abort(404)
     return render_template("workspace/confirm.html", service=row, question=question, consequence=consequence,
