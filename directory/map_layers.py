@@ -85,4 +85,40 @@ class DataMarkers(MacroElement):
         self.rows = [row.as_json() for row in rows]
 
 
-__all__ = ["DataMarkers", "MarkerRow", "SCRIPT_PATH", "circle", "phone_segments", "pin", "segment"]
+@dataclass
+class AreaRow:
+    """One commune of a choropleth: its outline is found by INSEE code in the fetched
+    file; ``lat``/``lon`` place a circle instead when the outline cannot be loaded."""
+
+    insee: str
+    colour: str
+    class_name: str
+    tooltip: str
+    lat: float
+    lon: float
+
+    def as_json(self) -> dict:
+        """The row as ``Maillage.addAreas`` reads it."""
+        return {"insee": self.insee, "colour": self.colour, "className": self.class_name,
+                "tooltip": self.tooltip, "lat": self.lat, "lon": self.lon}
+
+
+class DataAreas(MacroElement):
+    """Communes coloured by ``Maillage.addAreas`` from an outline file served locally."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            Maillage.addAreas({{ this._parent.get_name() }}, {{ this.url|tojavascript }},
+                              {{ this.rows|tojavascript }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, url: str, rows: list[AreaRow]):
+        super().__init__()
+        self._name = "DataAreas"
+        self.url = str(url)
+        self.rows = [row.as_json() for row in rows]
+
+
+__all__ = ["AreaRow", "DataAreas", "DataMarkers", "MarkerRow", "SCRIPT_PATH", "circle", "phone_segments", "pin",
+           "segment"]

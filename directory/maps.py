@@ -17,7 +17,16 @@ import folium
 from folium.plugins import FastMarkerCluster
 from markupsafe import Markup
 
-from directory.map_layers import DataMarkers, MarkerRow, circle, phone_segments, pin, segment
+from directory.map_layers import (
+    AreaRow,
+    DataAreas,
+    DataMarkers,
+    MarkerRow,
+    circle,
+    phone_segments,
+    pin,
+    segment,
+)
 from directory.maps_assets import use_local_assets
 
 DOMAIN_COLOURS = {"logement": "#1d4ed8", "hebergement": "#7c3aed", "sante": "#047857",
@@ -42,6 +51,14 @@ class MapParts:
     html: Markup
     script: Markup
     element_id: str
+
+
+@dataclass(frozen=True)
+class Outlines:
+    """Where the browser fetches a département's commune outlines, and which it has."""
+
+    url: str
+    codes: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -172,32 +189,47 @@ function (row) {
 
 
 def cartography_map(layers: dict[str, list[list]], domain_labels: dict[str, str],
-                    coverage: list[dict] | None, tiles: TileSettings) -> MapParts:
+                    coverage: list[dict] | None, tiles: TileSettings,
+                    outlines: Outlines | None = None, hidden: frozenset[str] = frozenset()) -> MapParts:
     """All services, one clustered layer per domain; optional coverage view of communes.
 
-    ``layers`` maps a domain code to rows ``[lat, lon, id, name, colour, type_label]``;
-    ``coverage`` lists communes ``{name, lat, lon, status}`` (covered / not_covered / distant).
+    ``layers`` maps a layer code (a domain, or ``hidden`` ones shown only on demand) to rows
+    ``[lat, lon, id, name, colour, type_label]``; ``coverage`` lists communes ``{insee,
+    name, lat, lon, status}`` (covered / not_covered / distant), drawn as areas when
+    ``outlines`` has theirs (a choropleth), as circles otherwise.
     """
     fmap = _new_map(tiles, (47.99, 0.2), 9)
     points = []
     for domain, rows in layers.items():
         if not rows:
             continue
-        FastMarkerCluster(rows, callback=_CLUSTER_CALLBACK,
-                          name=f"{domain_labels.get(domain, domain)} ({len(rows)})",
-                          options={"maxClusterRadius": 40}).add_to(fmap)
+        name = f"{domain_labels.get(domain, domain)} ({len(rows)})"
+        parent = fmap
+        if domain in hidden:
+            # FastMarkerCluster adds itself to the map whatever its ``show``: a group off
+            # by default holds it instead, and is the entry of the layer control.
+            parent = folium.FeatureGroup(name=name, show=False).add_to(fmap)
+        FastMarkerCluster(rows, callback=_CLUSTER_CALLBACK, name=name, control=parent is fmap,
+                          options={"maxClusterRadius": 40}).add_to(parent)
         points += [(r[0], r[1]) for r in rows]
     if coverage:
         group = folium.FeatureGroup(name="Couverture").add_to(fmap)
         colours = COVERAGE_COLOURS
         labels = {"covered": "couverte", "not_covered": "non couverte", "distant": "couverte de loin"}
+        codes = outlines.codes if outlines else frozenset()
+        areas = [AreaRow(c["insee"], colours[c["status"]], f"coverage coverage--{c['status']}",
+                         f"{c['name']} : {labels[c['status']]}", c["lat"], c["lon"])
+                 for c in coverage if c.get("insee") in codes]
         rows = [MarkerRow(commune["lat"], commune["lon"], tooltip=f"{commune['name']} : {labels[commune['status']]}",
                           circle=circle(colours[commune["status"]], 6, 0.75, f"coverage coverage--{commune['status']}"))
-                for commune in coverage]
-        DataMarkers(rows).add_to(group)
+                for commune in coverage if commune.get("insee") not in codes]
+        if areas:
+            DataAreas(outlines.url, areas).add_to(group)
+        if rows:
+            DataMarkers(rows).add_to(group)
         # The view is the territory looked at: a service far away (Angers) must not zoom
         # the map out of it.
-        points = [(row.lat, row.lon) for row in rows]
+        points = [(c["lat"], c["lon"]) for c in coverage]
     folium.LayerControl(collapsed=False).add_to(fmap)
     _fit(fmap, points)
     return render(fmap)

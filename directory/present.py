@@ -15,6 +15,7 @@ from directory.reference import ReferenceData
 
 STATUS_LABELS = {
     "active": "Active",
+    "published": "Publiée par l'administration, non vérifiée par le réseau",
     "seed_2014": "Citée en 2014, à confirmer",
     "to_verify": "À vérifier",
     "illustrative": "Fiche illustrative (exemple)",

@@ -30,7 +30,8 @@ from pydantic_core import PydanticCustomError
 from directory.reference import ReferenceData
 from directory.zones import ZoneError, expand_token
 
-STATUSES = ("active", "seed_2014", "to_verify", "illustrative", "closed")
+# « published »: published by the administration (a national register), not verified by the network.
+STATUSES = ("active", "published", "seed_2014", "to_verify", "illustrative", "closed")
 COSTS = ("gratuit", "participation", "loyer_redevance", "inconnu")
 SATURATIONS = ("faible", "moyenne", "forte", "inconnue")
 CONFIDENCES = ("S0", "S1", "S2", "S3", "S4", "V", "K", "?", "ILL")

@@ -8,7 +8,7 @@ elsewhere except in tests.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -44,6 +44,9 @@ class ServiceType:
     typical_wait: str = ""
     long_wait: bool = False
     lay_words: tuple[str, ...] = ()
+    # One service per commune, an answer for that commune only (a town hall); elsewhere,
+    # and when the commune is not known, a generic entry without a place stands for it.
+    local_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,11 @@ class Taxonomy:
         found = self.problems.get(code)
         return found.label if found else code
 
+    @cached_property
+    def local_only_types(self) -> frozenset[str]:
+        """Codes of the types answering for their own commune only (``mairie``)."""
+        return frozenset(code for code, kind in self.service_types.items() if kind.local_only)
+
     def lines_in_block(self, block: str) -> list[PhoneLine]:
         """Phone lines of one display block (urgences, urgences_sociales, numeros_utiles)."""
         return [line for line in self.phone_lines if line.block == block]
@@ -169,7 +177,7 @@ def parse_taxonomy(raw: dict) -> Taxonomy:
             self_referral=bool(access.get("self_referral")),
             referral_by=_tuple(access.get("referral_by")), requires=_tuple(access.get("requires")),
             typical_wait=t.get("typical_wait") or "", long_wait=bool(t.get("long_wait")),
-            lay_words=_tuple(t.get("lay_words")),
+            lay_words=_tuple(t.get("lay_words")), local_only=bool(t.get("local_only")),
         )
     problems = {}
     for p in raw["problems"]:

@@ -12,6 +12,12 @@ from directory.storage import services_covering, services_of_types
 
 MAX_SERVICES = 3
 MAX_DISTANT = 2
+# Under this population a commune need not have a CCAS (loi NOTRe, 2015, art. 79).
+CCAS_OPTIONAL_BELOW = 1500
+SMALL_COMMUNE_NOTE = ("Commune de moins de 1 500 habitants : elle n'a pas forcément de CCAS (loi NOTRe, 2015) ; "
+                      "la mairie est l'interlocuteur de l'aide sociale.")
+NO_CCAS_LISTED_NOTE = ("Le CCAS de la commune n'est pas encore dans l'annuaire : la mairie en donne les "
+                       "coordonnées et l'accueil.")
 
 
 def _how_to_refer(row: Service) -> str | None:
@@ -39,6 +45,7 @@ def _view(row: Service, commune: Commune, covers: bool, reference: ReferenceData
         "lat": place[0] if place else None,
         "lon": place[1] if place else None,
         "age_range": (eligibility.get("age_min"), eligibility.get("age_max")),
+        "note": None,
     }
 
 
@@ -62,7 +69,10 @@ class ServiceFinder:
         flagged as not covering the commune."""
         covering = [r for r in services_covering(self.session, commune.insee, commune.departement, [type_code])
                     if r.status != "closed"]
+        covering = self._with_own_town_hall(covering, commune)
         views = [_view(r, commune, True, self.reference) for r in covering]
+        if not views and type_code == "ccas":
+            views = self._town_hall_for_social_aid(commune)
         service_type = self.reference.taxonomy.service_types[type_code]
         if not views and not service_type.sectorised:
             # Nearest services of the same département only: beyond it, a service is no answer.
@@ -71,3 +81,25 @@ class ServiceFinder:
             distant = sorted((_view(r, commune, False, self.reference) for r in others), key=_order)
             views = distant[:MAX_DISTANT]
         return sorted(views, key=_order)[:MAX_SERVICES]
+
+    def _own_town_hall(self, row: Service, commune: Commune) -> bool:
+        local = self.reference.taxonomy.local_only_types
+        return row.site_commune == commune.insee and bool(local.intersection(row.types))
+
+    def _with_own_town_hall(self, rows: list[Service], commune: Commune) -> list[Service]:
+        """The commune's own town hall replaces the generic « mairie de la commune de
+        résidence » (an entry without a place of the same type)."""
+        own = {code for r in rows if self._own_town_hall(r, commune) for code in r.types
+               if code in self.reference.taxonomy.local_only_types}
+        if not own:
+            return rows
+        return [r for r in rows if r.site_commune is not None or not own.intersection(r.types)]
+
+    def _town_hall_for_social_aid(self, commune: Commune) -> list[dict]:
+        """No CCAS listed for the commune: its town hall, saying why (a small commune
+        need not have a CCAS; a larger one has one the town hall will name)."""
+        local = sorted(self.reference.taxonomy.local_only_types)
+        halls = [r for r in services_covering(self.session, commune.insee, commune.departement, local)
+                 if r.status != "closed" and self._own_town_hall(r, commune)]
+        note = SMALL_COMMUNE_NOTE if commune.population < CCAS_OPTIONAL_BELOW else NO_CCAS_LISTED_NOTE
+        return [{**_view(r, commune, True, self.reference), "note": note} for r in halls[:1]]

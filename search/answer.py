@@ -25,6 +25,23 @@ TEXT_CUTOFF = 0.3
 DEMOTED_TYPES = {"urgences": 0.3, "forces_de_l_ordre": 0.3, "ligne_nationale": 0.3}
 
 
+def local_answers(hits: list, local_types: frozenset[str], commune_known: bool) -> list:
+    """Town halls (``local_types``) answer for their own commune only: without a commune
+    none is shown (the generic « mairie de la commune de résidence » stands for them);
+    with one, only the commune's own, which then replaces the generic entry."""
+    if not local_types:
+        return hits
+
+    def local(hit) -> bool:
+        return bool(local_types.intersection(hit.types)) and hit.payload.get("placed", True)
+
+    if not commune_known:
+        return [h for h in hits if not local(h)]
+    kept = [h for h in hits if not (local(h) and not h.covers)]
+    own = {code for h in kept if local(h) for code in h.types if code in local_types}
+    return [h for h in kept if local(h) or h.payload.get("placed", True) or not own.intersection(h.types)]
+
+
 def select_answer(hits: list, answer_types: list[str], named_types: list[str]) -> list:
     """The right few: when problems are understood, the services of the types that answer
     them (in the rules' order) and those of a type the query names; services of the
@@ -83,9 +100,11 @@ class NationalAnswer:
 
 
 def select_national(matches: NationalMatches, selecting: bool, answer_types: list[str],
-                    named_types: list[str], offset: int, limit: int) -> NationalAnswer:
+                    named_types: list[str], offset: int, limit: int,
+                    local_types: frozenset[str] = frozenset()) -> NationalAnswer:
     """``select_answer`` (when ``selecting``: the query had words) or the plain order
-    (closed last, best score, name), over arrays; only the page becomes hits."""
+    (closed last, best score, name), over arrays; only the page becomes hits. A search
+    without a commune shows no town hall (``local_types``, as ``local_answers``)."""
     view, docs, scores = matches.view, matches.docs, matches.scores
     number = {code: i for i, code in enumerate(view.type_codes)}
     types = view.types[docs]
@@ -97,6 +116,9 @@ def select_national(matches: NationalMatches, selecting: bool, answer_types: lis
     if not selecting:
         order = np.lexsort((view.name_rank[docs], -scores, view.closed[docs]))
         return _answer(matches, docs, scores, order, offset, limit)
+    if local_types:
+        keep = ~(having(local_types) & view.placed[docs])
+        docs, scores, types = docs[keep], scores[keep], types[keep]
     wanted = list(dict.fromkeys([*named_types, *answer_types]))
     if wanted:
         present = [code for code in answer_types if code in number and types[:, number[code]].any()]

@@ -16,9 +16,10 @@ from directory.commune_choice import CommuneChoice, UnresolvedCommune, choice_fa
 from directory.models import Service
 from directory.present import commune_view, coordinates, distance_from, phone_view, wait_view
 from directory.reference import ReferenceData
+from directory.schema import STATUSES
 from directory.zones import keys_for_commune
 from reading.reader import reader_for
-from search.answer import relevant, select_answer, select_national
+from search.answer import local_answers, relevant, select_answer, select_national
 from search.backend import Boost, SearchIndex, SearchRequest
 from search.documents import problems_by_term
 
@@ -148,8 +149,7 @@ def search_directory(session: Session, index: SearchIndex, reference: ReferenceD
     _check_codes(params.types, taxonomy.service_types, "type", "type de service")
     _check_codes(params.domains, taxonomy.domains, "domain", "domaine")
     _check_codes(params.problems, taxonomy.problems, "problem", "code problème")
-    _check_codes(params.statuses, ("active", "seed_2014", "to_verify", "illustrative", "closed"),
-                 "status", "statut")
+    _check_codes(params.statuses, STATUSES, "status", "statut")
     territory = index.territory() if params.commune else frozenset()
     choice = resolve_commune(reference, params.commune, territory=territory,
                              services_by_departement=index.services_by_departement)
@@ -169,15 +169,20 @@ def search_directory(session: Session, index: SearchIndex, reference: ReferenceD
         # A commune's search reads its département's partition, not the whole country.
         partitions=[commune.departement] if commune else None,
     )
+    # A query is answered with the commune's own town hall only (never when the types are
+    # chosen: a coordinator listing every mairie sees them all).
+    local_types = taxonomy.local_only_types if params.q and not params.types else frozenset()
     national = index.national(request) if commune is None and not params.open_now else None
     if national is not None:
         # Tens of thousands of matches: ranked over arrays, objects made for the page only.
         answer = select_national(national, bool(params.q), wanted, understanding.named_types,
-                                 params.offset, params.limit)
+                                 params.offset, params.limit, local_types)
         total, page, fuzzy = answer.total, answer.page, False
         facets = {"types": answer.type_facets, "domains": answer.domain_facets}
     else:
-        total, page, facets, fuzzy = _ranked(index.query(request), params, understanding, wanted, commune, now)
+        outcome = index.query(request)
+        outcome.hits = local_answers(outcome.hits, local_types, commune is not None)
+        total, page, facets, fuzzy = _ranked(outcome, params, understanding, wanted, commune, now)
     rows = {r.id: r for r in session.exec(select(Service).where(Service.id.in_([h.id for h in page])))}
     results = []
     for hit in page:

@@ -27,6 +27,7 @@ def test_request_schemas_come_from_the_validators(client):
 
 EXPECTED_ROUTES = {
     "/", "/healthz", "/annuaire", "/services/<service_id>", "/orientation", "/orientation/fiche", "/carte",
+    "/carte/contours/<departement>.geojson",
     "/connexion", "/deconnexion", "/coordination/", "/coordination/services/nouveau",
     "/coordination/services/<service_id>/modifier", "/coordination/services/<service_id>/verifier",
     "/coordination/services/<service_id>/fermer", "/coordination/services/<service_id>/rouvrir",

@@ -81,12 +81,13 @@ def test_bundled_file_round_trips_entry_by_entry(app, reference):
     from directory.loader import check_file
     from web.settings import DATA_DIR
 
-    bundled = check_file(DATA_DIR / "partners.yaml", reference)
+    bundled = [entry for name in ("partners.yaml", "town_halls.yaml")
+               for entry in check_file(DATA_DIR / name, reference).entries]
     with Session(_engine(app)) as session:
         exported = check_text(export_yaml(session), reference)
     assert exported.ok
     by_id = {e.id: e.to_data() for e in exported.entries}
-    assert {e.id: e.to_data() for e in bundled.entries} == by_id
+    assert {e.id: e.to_data() for e in bundled} == by_id
 
 
 @pytest.mark.parametrize(("insee", "departement", "expected", "unexpected"), [

@@ -298,13 +298,15 @@ def test_freshness_dashboard_counts(coordinator):
 
 
 def test_coverage_table_and_orientation_gaps(coordinator):
-    coordinator.post("/api/orientations", json={"commune": "72008", "problems": ["impayes_loyer"]})
+    # No centre social serves Arnage: the orientation reports that gap.
+    coordinator.post("/api/orientations", json={"commune": "72008", "problems": ["isolement_repli"]})
     page = parse_html(coordinator.get("/coordination/couverture"))
     sable = page.select_one('tr[data-epci="247200090"]')
     assert sable.select_one('td[data-type="ccas"]')["data-status"] == "partial"
     assert sable.select_one('td[data-type="csapa"]')["data-status"] in {"covered", "distant"}
     rows = page.select(".gap-table tbody tr")
     assert rows and all(len(r.select("td")) == 4 for r in rows)
+    assert "centre_social" in {r.get("data-type") for r in rows}
 
 
 # -- import and export ------------------------------------------------------------------
@@ -407,14 +409,14 @@ def _gap_total(app) -> int:
 
 
 def test_an_orientation_shown_again_is_counted_once(app, client):
-    body = {"commune": "72008", "problems": ["impayes_loyer", "addiction_alcool"]}
+    body = {"commune": "72008", "problems": ["isolement_repli", "addiction_alcool"]}
     client.post("/api/orientations", json=body)
     once = _gap_total(app)
     assert once > 0, "the case must have a gap, else the test proves nothing"
     client.post("/api/orientations", json=body)  # a reload
     client.get("/orientation/fiche", query_string=body)  # its printable sheet
     assert _gap_total(app) == once
-    client.post("/api/orientations", json={**body, "problems": ["impayes_loyer"]})  # another orientation
+    client.post("/api/orientations", json={**body, "problems": ["isolement_repli"]})  # another orientation
     assert _gap_total(app) > once
 
 

@@ -41,8 +41,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAILLAGE_DATABASE_URL", "DATABASE_URL", None,
             "URL SQLAlchemy de la base ; par défaut SQLite dans le dossier d'instance. "
             "postgresql://… est accepté (pilote psycopg 3)."),
-    Setting("MAILLAGE_DATA_FILE", "DATA_FILE", str(DATA_DIR / "partners.yaml"),
-            "Annuaire chargé au premier démarrage quand la base est vide."),
+    Setting("MAILLAGE_DATA_FILE", "DATA_FILE",
+            os.pathsep.join([str(DATA_DIR / "partners.yaml"), str(DATA_DIR / "town_halls.yaml")]),
+            "Fichier(s) d'annuaire chargés au premier démarrage quand la base est vide "
+            f"(plusieurs fichiers séparés par « {os.pathsep} »)."),
     Setting("MAILLAGE_TILES_URL", "TILES_URL",
             "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
             "Modèle d'URL des tuiles de carte (vide : pas de fond de carte)."),

@@ -11,7 +11,7 @@ from flask import Flask, current_app, g
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from directory.bootstrap import ensure_seeded
+from directory.bootstrap import data_files, ensure_seeded
 from directory.reference import ReferenceData, load_reference
 from directory.storage import create_schema, make_engine
 from reading.reader import reader_for
@@ -90,7 +90,7 @@ def init_state(app: Flask) -> AppState:
     rules = load_rules(str(data_dir / "rules.yaml"), reference.taxonomy)
     engine = make_engine(app.config["DATABASE_URL"])
     create_schema(engine)
-    seeded = ensure_seeded(engine, reference, Path(app.config["DATA_FILE"]))
+    seeded = ensure_seeded(engine, reference, data_files(app.config["DATA_FILE"]))
     if seeded:
         log.info("Base vide : %s services chargés depuis %s", seeded, app.config["DATA_FILE"])
     index_dir = None if app.config.get("INDEX_IN_MEMORY") else Path(app.config["INDEX_DIR"])

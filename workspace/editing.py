@@ -150,7 +150,7 @@ def mark_verified(engine, index, reference, service_id: str, user_email: str, ex
     return update_fields(engine, index, reference, service_id, verified, user_email, expected_version, "verify")
 
 
-VERIFIED_BECOMES_ACTIVE = ("to_verify", "seed_2014")
+VERIFIED_BECOMES_ACTIVE = ("to_verify", "seed_2014", "published")
 
 
 def set_closed(engine, index, reference, service_id: str, closed: bool, user_email: str,

@@ -42,7 +42,7 @@ SOURCE = "maillage"
 
 # Statuses exported by default. "illustrative" entries are demonstration records that must
 # never be presented as real; "closed" services no longer exist.
-EXPORTED_STATUSES = ("active", "seed_2014", "to_verify")
+EXPORTED_STATUSES = ("active", "published", "seed_2014", "to_verify")
 
 # Operator texts that do not name one identified structure: uncertain (anywhere in the
 # text), or several operators (outside parentheses).

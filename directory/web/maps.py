@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 from sqlmodel import Session, select
 
 from directory.coverage import coverage_by_commune
-from directory.maps import COVERAGE_COLOURS, DOMAIN_COLOURS, TileSettings, cartography_map
+from directory.maps import COVERAGE_COLOURS, DOMAIN_COLOURS, Outlines, TileSettings, cartography_map
 from directory.models import Service
+from directory.outlines import outline_path, outlined_communes
 from directory.present import coordinates
 from directory.storage import services_covering, services_of_types
 from search.finder import InvalidSearch, resolve_commune
@@ -15,6 +16,10 @@ from web.params import BadParameter, text_param
 from web.state import current_state, db_session
 
 bp = Blueprint("maps", __name__)
+# The layer of the town halls (352 in the Sarthe): off until asked for, they would bury
+# the network's partners under their clusters.
+TOWN_HALL_LAYER = "mairies"
+OUTLINES_MAX_AGE = 24 * 3600
 
 
 def tile_settings() -> TileSettings:
@@ -64,17 +69,26 @@ def cartography():
         commune = None
     session = db_session()
     layers: dict[str, list[list]] = {code: [] for code in taxonomy.domains}
+    layers[TOWN_HALL_LAYER] = []
+    local_types = taxonomy.local_only_types
     for row in _filtered_services(session, type_code, problem, commune):
         place = coordinates(row, state.reference)
         if place:
             label = taxonomy.type_label(row.types[0]) if row.types else ""
-            layers.setdefault(row.domain, []).append(
+            layer = TOWN_HALL_LAYER if local_types.intersection(row.types) else row.domain
+            layers.setdefault(layer, []).append(
                 [round(place[0], 5), round(place[1], 5), row.id, row.name,
                  DOMAIN_COLOURS.get(row.domain, "#374151"), label])
     departement = commune.departement if commune else "72"
     coverage = coverage_by_commune(session, state.reference, coverage_type, departement) if coverage_type else None
     labels = {code: domain.label for code, domain in taxonomy.domains.items()}
-    fmap = cartography_map(layers, labels, coverage, tile_settings())
+    labels[TOWN_HALL_LAYER] = "Mairies"
+    hidden = frozenset() if type_code in local_types or commune is not None else frozenset({TOWN_HALL_LAYER})
+    outlines = None
+    if coverage is not None:
+        codes = outlined_communes(state.data_dir, departement)
+        outlines = Outlines(url_for("maps.outlines", departement=departement), codes) if codes else None
+    fmap = cartography_map(layers, labels, coverage, tile_settings(), outlines, hidden)
     counts = None
     if coverage is not None:
         counts = {status: sum(1 for c in coverage if c["status"] == status)
@@ -86,5 +100,15 @@ def cartography():
             "type": type_code, "problem": problem, "coverage": coverage_type,
             "commune": commune.name if commune else ""},
         coverage=coverage, counts=counts, tiles_enabled=bool(tile_settings().url),
-        map_colours=DOMAIN_COLOURS, coverage_colours=COVERAGE_COLOURS,
+        map_colours=DOMAIN_COLOURS, coverage_colours=COVERAGE_COLOURS, hidden=hidden,
+        areas=outlines is not None,
     ), 400 if error else 200
+
+
+@bp.get("/carte/contours/<departement>.geojson")
+def outlines(departement: str):
+    """The département's commune outlines (bundled, simplified), cached by the browser."""
+    path = outline_path(current_state().data_dir, departement)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="application/geo+json", max_age=OUTLINES_MAX_AGE, conditional=True)

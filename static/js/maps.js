@@ -86,6 +86,50 @@
     });
   }
 
+  /* Colour the communes of `rows` ({insee, colour, className, tooltip, lat, lon}) with
+   * the outlines of the GeoJSON file at `url` (same origin); a commune without an
+   * outline, or every commune if the file cannot be read, gets a circle instead. When
+   * done, the map's container says so: data-areas="outlines" or "circles". */
+  function addAreas(target, url, rows) {
+    var byCode = {};
+    rows.forEach(function (row) { byCode[row.insee] = row; });
+    var container = target._map ? target._map.getContainer() : (target.getContainer && target.getContainer());
+    function circles(list) {
+      addMarkers(target, list.map(function (row) {
+        return {lat: row.lat, lon: row.lon, tooltip: row.tooltip,
+                circle: {colour: row.colour, radius: 6, fillOpacity: 0.75, className: row.className}};
+      }));
+    }
+    function done(kind) {
+      var box = container || (target._map && target._map.getContainer());
+      if (box) { box.setAttribute("data-areas", kind); }
+    }
+    fetch(url, {credentials: "same-origin"}).then(function (response) {
+      if (!response.ok) { throw new Error("outlines " + response.status); }
+      return response.json();
+    }).then(function (collection) {
+      var drawn = {};
+      L.geoJSON(collection, {
+        filter: function (feature) { return Boolean(byCode[feature.properties.insee]); },
+        style: function (feature) {
+          var row = byCode[feature.properties.insee];
+          return {color: "#ffffff", weight: 0.6, fillColor: row.colour, fillOpacity: 0.55,
+                  className: row.className};
+        },
+        onEachFeature: function (feature, layer) {
+          drawn[feature.properties.insee] = true;
+          layer.bindTooltip(textNode(byCode[feature.properties.insee].tooltip), {sticky: true});
+        }
+      }).addTo(target);
+      circles(rows.filter(function (row) { return !drawn[row.insee]; }));
+      done("outlines");
+    }).catch(function () {
+      circles(rows);
+      done("circles");
+    });
+  }
+
   window.Maillage = window.Maillage || {};
   window.Maillage.addMarkers = addMarkers;
+  window.Maillage.addAreas = addAreas;
 }());

@@ -55,7 +55,12 @@ def test_coverage_view_marks_an_uncovered_commune(live_server, page_factory):
     summary = page.locator(".coverage-summary")
     not_covered = int(summary.get_attribute("data-not-covered"))
     assert not_covered > 300
+    # A choropleth: every commune is its outline (fetched from the server), none a circle.
+    page.wait_for_selector('.leaflet-container[data-areas="outlines"]')
     assert page.locator("path.coverage--not_covered").count() == not_covered
+    assert page.locator("path.coverage").count() == 352
+    outline = page.locator("path.coverage--covered").first.get_attribute("d")
+    assert outline.count("L") > 4  # a polygon, not a circle's two arcs
     tooltips = page.evaluate("""() => {
         const found = [];
         for (const key of Object.keys(window)) {
@@ -97,6 +102,10 @@ def test_coverage_has_its_own_legend_and_stays_on_the_territory(live_server, pag
     page, _log = page_factory(live_server, "/carte?coverage=ccas", viewport)
     legend = page.locator(".legend--coverage")
     assert legend.is_visible()
+    page.wait_for_selector('.leaflet-container[data-areas="outlines"]')
+    # The town halls are a layer of their own, off until asked for.
+    town_halls = page.locator(".leaflet-control-layers-overlays label", has_text="Mairies (352)")
+    assert town_halls.locator("input").is_checked() is False
     assert {item.get_attribute("data-status") for item in legend.locator("[data-status]").all()} == \
         {"covered", "distant", "not_covered"}
     assert not set(COVERAGE_COLOURS.values()) & set(DOMAIN_COLOURS.values())
