@@ -116,6 +116,9 @@ FIELD_LABELS: dict[str, str] = {
     "last_verified_at": "Dernière vérification",
     "verified_by": "Vérifié par",
     "notes": "Notes",
+    "identifiers.finess": "N° FINESS",
+    "identifiers.siret": "SIRET",
+    "identifiers.data_inclusion": "Identifiant data·inclusion",
 }
 
 

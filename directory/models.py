@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Integer
+from sqlalchemy import JSON, Column, Index, Integer, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -73,6 +73,9 @@ class Service(SQLModel, table=True):
     last_verified_at: dt.date
     verified_by: str | None = None
     notes: str | None = None
+    # Register numbers (FINESS, SIRET, data·inclusion); added after the first release.
+    identifiers: dict = Field(default_factory=dict,
+                              sa_column=Column(_JSON, nullable=False, server_default=text("'{}'")))
     version: int = Field(default=1, sa_column=_VERSION)
     updated_at: dt.datetime = Field(default_factory=utcnow)
 

@@ -221,6 +221,44 @@ class Hours(_Strict):
         return value
 
 
+FINESS_NUMBER = re.compile(r"^(?:\d{2}|2[AB]|9[78]\d?)\d{6,7}$")
+SIRET_NUMBER = re.compile(r"^\d{14}$")
+DATA_INCLUSION_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*:.{1,200}$")
+
+
+class Identifiers(_Strict):
+    """The service's numbers in the national registers, by which an import finds it again:
+    FINESS (établissement, 9 characters), SIRET (14 digits), data·inclusion (``source:id``)."""
+
+    finess: str | None = None
+    siret: str | None = None
+    data_inclusion: str | None = None
+
+    @field_validator("finess", mode="before")
+    @classmethod
+    def _finess(cls, value: Any) -> Any:
+        value = str(value).strip().upper() if value not in (None, "") else None
+        if value and (len(value) != 9 or not FINESS_NUMBER.match(value)):
+            raise _fail(f"numéro FINESS invalide « {value} » (9 caractères, ex. 720000123)")
+        return value
+
+    @field_validator("siret", mode="before")
+    @classmethod
+    def _siret(cls, value: Any) -> Any:
+        value = "".join(str(value).split()) if value not in (None, "") else None
+        if value and not SIRET_NUMBER.match(value):
+            raise _fail(f"SIRET invalide « {value} » (14 chiffres)")
+        return value
+
+    @field_validator("data_inclusion", mode="before")
+    @classmethod
+    def _data_inclusion(cls, value: Any) -> Any:
+        value = str(value).strip() if value not in (None, "") else None
+        if value and not DATA_INCLUSION_ID.match(value):
+            raise _fail(f"identifiant data·inclusion invalide « {value} » (source:identifiant)")
+        return value
+
+
 class ServiceEntry(_Strict):
     """A concrete structure of the territory, as stored, edited, imported and exported."""
 
@@ -249,6 +287,7 @@ class ServiceEntry(_Strict):
     last_verified_at: dt.date
     verified_by: ShortText | None = None
     notes: Text | None = None
+    identifiers: Identifiers = Identifiers()
 
     @field_validator("id", mode="before")
     @classmethod

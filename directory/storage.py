@@ -103,6 +103,7 @@ def row_to_data(row: Service) -> dict:
         "problems": list(row.problems), "status": row.status, "source": row.source,
         "confidence": row.confidence, "last_verified_at": row.last_verified_at.isoformat(),
         "verified_by": row.verified_by, "notes": row.notes,
+        "identifiers": {"finess": None, "siret": None, "data_inclusion": None, **(row.identifiers or {})},
     }
 
 

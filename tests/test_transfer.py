@@ -163,7 +163,7 @@ def _no_header(rows, columns):
     (_edit_row("last_verified_at", "hier"), 3, "fautif", "last_verified_at", "date invalide"),
     (_edit_row("name", ""), 3, "fautif", "name", "champ obligatoire manquant"),
     (_duplicate_id, 3, "premier", "id", "identifiant en double (déjà utilisé ligne 2)"),
-    (_short_row, 3, "fautif", "(ligne)", "41 cellules au lieu de 44"),
+    (_short_row, 3, "fautif", "(ligne)", "44 cellules au lieu de 47"),
     (_no_header, 1, None, "(en-tête)", "en-tête manquant"),
     (lambda rows, columns: "", None, None, "(fichier)", "fichier vide"),
     (lambda rows, columns: "\n" + ";".join(columns) + "\n", None, None, "(fichier)", "aucune entrée"),

@@ -105,6 +105,9 @@ def form_sections(reference: ReferenceData) -> list[FormSection]:
             FormField("verified_by", "Vérifié par"),
             FormField("notes", "Notes", "textarea"),
             FormField("ref", "Référence"),
+            FormField("identifiers.finess", "N° FINESS (établissement)"),
+            FormField("identifiers.siret", "SIRET"),
+            FormField("identifiers.data_inclusion", "Identifiant data·inclusion (source:identifiant)"),
         ]),
     ]
 
