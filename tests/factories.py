@@ -35,6 +35,7 @@ BASE_ENTRY = {
     "last_verified_at": "2024-01-15",
     "verified_by": None,
     "notes": None,
+    "identifiers": {"finess": None, "siret": None, "data_inclusion": None},
 }
 
 
