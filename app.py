@@ -55,7 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     from web import cli as commands
     from web import core, errors, openapi, templating
     from workspace.web import api as workspace_api
-    from workspace.web import auth, coordination, transfer
+    from workspace.web import auth, coordination, review, transfer
 
     commands.init_app(app)
     templating.init_app(app)
@@ -69,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(coordination.bp)
     app.register_blueprint(workspace_api.bp)
     app.register_blueprint(transfer.bp)
+    app.register_blueprint(review.bp)
     app.register_blueprint(openapi.bp)
     return app
 

@@ -127,3 +127,15 @@ class IndexFeedOrigin(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     token: str = Field(max_length=32)
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class FieldSource(SQLModel, table=True):
+    """Where one field of an entry comes from, when a register gave it (accepted proposal)."""
+
+    __tablename__ = "field_source"
+
+    service_id: str = Field(primary_key=True, max_length=120)
+    path: str = Field(primary_key=True, max_length=60)
+    source_label: str = Field(max_length=120)
+    source_date: dt.date
+    recorded_at: dt.datetime = Field(default_factory=utcnow)

@@ -11,6 +11,7 @@ import datetime as dt
 from directory.gazetteer import distance_km
 from directory.models import Service
 from directory.plain import plain_source, plain_text
+from directory.provenance import provenance
 from directory.reference import ReferenceData
 
 STATUS_LABELS = {
@@ -103,9 +104,11 @@ def service_summary(row: Service, reference: ReferenceData) -> dict:
 INTERNAL_FIELDS = ("verified_by", "notes")
 
 
-def service_detail(row: Service, reference: ReferenceData, covered: list[str], internal: bool = False) -> dict:
+def service_detail(row: Service, reference: ReferenceData, covered: list[str], internal: bool = False,
+                   sources: dict | None = None) -> dict:
     """Full description of a service for its sheet and ``GET /api/services/<id>``; the
-    ``INTERNAL_FIELDS`` only for the network's coordinators (``internal``)."""
+    ``INTERNAL_FIELDS`` only for the network's coordinators (``internal``); ``sources``
+    are the recorded sources of its fields (``directory.provenance``)."""
     taxonomy = reference.taxonomy
     detail = service_summary(row, reference)
     eligibility = dict(row.eligibility or {})
@@ -140,6 +143,8 @@ def service_detail(row: Service, reference: ReferenceData, covered: list[str], i
         "verified_by": row.verified_by,
         "notes": row.notes,
         "version": row.version,
+        "identifiers": {k: v for k, v in (row.identifiers or {}).items() if v},
+        "provenance": provenance(row, sources or {}, internal),
     })
     if not internal:
         for name in INTERNAL_FIELDS:

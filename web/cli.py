@@ -20,6 +20,7 @@ from search.maintenance import rebuild_index
 from web.settings import DATA_DIR
 from web.state import current_state
 from workspace.cli import ACCOUNT_COMMANDS
+from workspace.imports_cli import import_command
 
 
 def _print_issues(issues) -> None:
@@ -165,7 +166,7 @@ def format_orientation(result: dict) -> str:
 
 
 APP_COMMANDS = (*ACCOUNT_COMMANDS, orient_command, serve_command, check_command,
-                load_command, export_command, reindex_command)
+                load_command, export_command, reindex_command, import_command)
 
 
 @click.command("bench")

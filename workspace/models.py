@@ -91,3 +91,31 @@ class OrientationGap(SQLModel, table=True):
     type_code: str = Field(primary_key=True, max_length=40)
     count: int = 0
     last_seen: dt.date = Field(default_factory=dt.date.today)
+
+
+class Proposal(SQLModel, table=True):
+    """A change an import proposes (a new entry, or fields of an existing one), waiting
+    for a coordinator's decision; kept once decided, so that the same proposal is never
+    made twice (``fingerprint``)."""
+
+    __tablename__ = "proposal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    fingerprint: str = Field(max_length=64, unique=True)
+    batch: str = Field(max_length=80, index=True)
+    kind: str = Field(max_length=10)  # new | update
+    service_id: str = Field(max_length=120, index=True)
+    source: str = Field(max_length=20)
+    source_id: str = Field(max_length=300)
+    source_label: str = Field(max_length=120)
+    source_date: dt.date
+    match: str | None = Field(default=None, max_length=80)
+    # {path: {"current": …, "proposed": …}} for an update; the whole entry for a new one.
+    changes: dict = Field(default_factory=dict, sa_column=Column(_JSON, nullable=False))
+    entry: dict | None = Field(default=None, sa_column=Column(_JSON, nullable=True))
+    status: str = Field(default="pending", max_length=10, index=True)  # pending|accepted|partial|rejected
+    decisions: dict = Field(default_factory=dict, sa_column=Column(_JSON, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    decided_at: dt.datetime | None = None
+    decided_by: str | None = Field(default=None, max_length=254)
+

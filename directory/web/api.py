@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from directory.present import service_detail
+from directory.provenance import field_sources
 from directory.storage import communes_served, get_service
 from directory.web.params import parse_search_params
 from recommender.engine import search_triage
@@ -22,7 +23,7 @@ def detail_response(session, row, status: int = 200):
     reference = current_state().reference
     internal = is_coordinator(acting_user())
     response = jsonify(service_detail(row, reference, communes_served(session, row.id, reference.gazetteer),
-                                      internal=internal))
+                                      internal=internal, sources=field_sources(session, row.id)))
     response.status_code = status
     response.headers["ETag"] = f'"{row.version}"'
     return response

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, render_template, request
 from directory.diff import describer
 from directory.maps import service_map
 from directory.present import service_detail
+from directory.provenance import field_sources
 from directory.storage import communes_served, get_service
 from directory.web.maps import tile_settings
 from directory.web.params import parse_search_params
@@ -30,7 +31,7 @@ def service_sheet(service_id: str):
     reference = current_state().reference
     covered = communes_served(session, row.id, reference.gazetteer)
     coordinator = is_coordinator(acting_user())
-    detail = service_detail(row, reference, covered, internal=coordinator)
+    detail = service_detail(row, reference, covered, internal=coordinator, sources=field_sources(session, row.id))
     communes = [c for c in (reference.gazetteer.get(code) for code in covered) if c]
     departement_wide = any(t.startswith("departement:") for t in row.zone)
     fmap = service_map(detail, row.domain, [] if departement_wide else communes, tile_settings())

@@ -24,6 +24,8 @@ from workspace.forms import entry_to_form, errors_by_field, form_sections, form_
 from workspace.freshness import freshness_report
 from workspace.gaps import coverage_table, gap_counts
 from workspace.models import User
+from workspace.review import decided_for
+from workspace.web.review import LABELS as PROPOSAL_LABELS
 
 bp = Blueprint("coordination", __name__, url_prefix="/coordination")
 
@@ -179,7 +181,8 @@ def service_history(service_id: str):
     if row is None:
         abort(404)
     return render_template("workspace/history.html", service=row, items=history(session, service_id),
-                           describe=describer(current_state().reference.taxonomy))
+                           describe=describer(current_state().reference.taxonomy),
+                           proposals=decided_for(session, service_id), labels=PROPOSAL_LABELS)
 
 
 def _create_account(session, form) -> str:

@@ -1,0 +1,116 @@
+"""Reading a data·inclusion file (schema v1): structures and services, each validated by
+the official ``data-inclusion-schema`` models, in the directory's terms."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import opening_hours
+from data_inclusion.schema import v1
+from pydantic import ValidationError
+
+from directory.imports.records import ImportedRecord, RecordIssue, phone_block
+from directory.schema import french_message
+
+SOURCE = "data-inclusion"
+
+
+def _issue(where: str, error: ValidationError) -> RecordIssue:
+    parts = [f"{'.'.join(str(p) for p in e['loc']) or '(enregistrement)'} : {french_message(e)}"
+             for e in error.errors()[:4]]
+    return RecordIssue(where, "non conforme au schéma data·inclusion v1 — " + " ; ".join(parts))
+
+
+def _departement(insee: str | None) -> str | None:
+    if not insee:
+        return None
+    return insee[:3] if insee.startswith("97") else insee[:2]
+
+
+def _address(item: Any) -> str | None:
+    street = ", ".join(p for p in (item.adresse, item.complement_adresse) if p)
+    town = " ".join(p for p in (item.code_postal, item.commune) if p)
+    return ", ".join(p for p in (street, town) if p) or None
+
+
+def _types(structure: v1.Structure | None, mapping: dict) -> list[str]:
+    reseaux = sorted(r.value for r in (structure.reseaux_porteurs or ())) if structure else []
+    table = mapping["reseaux_types"]
+    return list(dict.fromkeys(table[r] for r in reseaux if r in table))
+
+
+def _problems(service: v1.Service | None, mapping: dict) -> list[str]:
+    themes = sorted(t.value for t in (service.thematiques or ())) if service else []
+    table = mapping["thematiques_problems"]
+    return list(dict.fromkeys(p for t in themes for p in table.get(t, ())))
+
+
+def _record(structure: v1.Structure | None, service: v1.Service | None, where: str, mapping: dict) -> ImportedRecord:
+    item = service or structure
+    label = f"data·inclusion ({item.source})"
+    insee = (service.code_insee if service else None) or (structure.code_insee if structure else None)
+    place = item if item.code_insee or not structure else structure
+    hours = item.horaires_accueil or (structure.horaires_accueil if structure else None)
+    key = f"{item.source}:{item.id}" if service else f"{item.source}:structure:{item.id}"
+    values = {
+        "name": item.nom,
+        "operator": structure.nom if structure and service else None,
+        "description": item.description or None,
+        "site.commune": insee,
+        "site.address": _address(place),
+        "site.lat": place.latitude, "site.lon": place.longitude,
+        "contacts.phone": phone_block(item.telephone or (structure.telephone if structure else None), label),
+        "contacts.email": str(item.courriel or (structure.courriel if structure else None) or "") or None,
+        "contacts.website": str(structure.site_web) if structure and structure.site_web else None,
+        # data·inclusion writes hours in the OpenStreetMap syntax, as Maillage does.
+        "hours.osm": hours if hours and opening_hours.validate(hours) else None,
+        "identifiers.siret": structure.siret if structure else None,
+        "identifiers.data_inclusion": key,
+        "types": _types(structure, mapping),
+        "problems": _problems(service, mapping),
+    }
+    return ImportedRecord(SOURCE, key, label, item.date_maj, where, _departement(insee),
+                          {k: v for k, v in values.items() if v not in (None, "", [])})
+
+
+def read_data_inclusion(path: Path, mapping: dict) -> Iterator[ImportedRecord | RecordIssue]:
+    """Records of a data·inclusion file: ``{"structures": […], "services": […]}`` (as the
+    API and Maillage's own export give them) or a list of services. Each service becomes
+    a record with its structure; a structure without a service becomes one too."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        yield RecordIssue("fichier", f"JSON illisible ({error})")
+        return
+    if isinstance(data, list):
+        data = {"structures": [], "services": data}
+    if not isinstance(data, dict) or not isinstance(data.get("structures", []), list) \
+            or not isinstance(data.get("services", []), list):
+        yield RecordIssue("fichier", "attendu : un objet {\"structures\": […], \"services\": […]} ou une liste")
+        return
+    structures: dict[tuple[str, str], v1.Structure] = {}
+    positions: dict[tuple[str, str], int] = {}
+    for index, raw in enumerate(data.get("structures", [])):
+        try:
+            structure = v1.Structure.model_validate(raw)
+        except ValidationError as error:
+            yield _issue(f"structures[{index}]", error)
+            continue
+        structures[(structure.source, structure.id)] = structure
+        positions[(structure.source, structure.id)] = index
+    with_service: set[tuple[str, str]] = set()
+    for index, raw in enumerate(data.get("services", [])):
+        try:
+            service = v1.Service.model_validate(raw)
+        except ValidationError as error:
+            yield _issue(f"services[{index}]", error)
+            continue
+        key = (service.source, service.structure_id)
+        with_service.add(key)
+        yield _record(structures.get(key), service, f"services[{index}]", mapping)
+    for key, structure in structures.items():
+        if key not in with_service:
+            yield _record(structure, None, f"structures[{positions[key]}]", mapping)

@@ -1,0 +1,90 @@
+"""What an import reads from a register: records, issues, and the fields a register owns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from directory.paths import DATA_DIR, SAFE_LOADER
+
+# The fields a register may fill or change. Everything else (zone, eligibility, waits, how
+# to refer, notes, status…) is what only the network knows: an import never changes it.
+REGISTER_PATHS = ("name", "operator", "description", "site.commune", "site.address", "site.lat", "site.lon",
+                  "contacts.phone", "contacts.email", "contacts.website", "hours.osm",
+                  "identifiers.finess", "identifiers.siret", "identifiers.data_inclusion")
+# Filled only when the record becomes a new entry (a coordinator's classification stays).
+NEW_ENTRY_PATHS = ("types", "problems")
+
+_PHONE_DIGITS = re.compile(r"^(?:\+33|0033|0)([1-9]\d{8})$")
+
+
+@dataclass(frozen=True)
+class RecordIssue:
+    """A record that could not be read: where (line or index) and why, in French."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where} : {self.message}"
+
+
+OTHER_DEPARTEMENT = "hors du département demandé"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A record the directory does not take (a pharmacy in the FINESS file): counted only."""
+
+    reason: str
+
+
+@dataclass
+class ImportedRecord:
+    """One structure or service of a register, in the directory's terms.
+
+    ``values`` maps paths of ``REGISTER_PATHS`` and ``NEW_ENTRY_PATHS`` to values
+    (``contacts.phone`` is a whole phone block); ``departement`` is where it is sited."""
+
+    source: str  # "data-inclusion" | "finess"
+    source_id: str  # the register's own identifier, e.g. "finess:720000123"
+    source_label: str  # « FINESS (data.gouv) », shown as the provenance of each field
+    source_date: dt.date
+    where: str  # line or index in the file, for the summary
+    departement: str | None
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def french_phone(raw: Any) -> str | None:
+    """« 0243…», « +33 2 43 … », « 02.43.… » → « 02 43 29 30 20 »; None for anything else
+    (short numbers, foreign numbers): nothing is guessed."""
+    if raw in (None, ""):
+        return None
+    digits = re.sub(r"[\s.\-/()]", "", str(raw))
+    match = _PHONE_DIGITS.match(digits)
+    if not match:
+        return None
+    national = "0" + match.group(1)
+    return " ".join(national[i:i + 2] for i in range(0, 10, 2))
+
+
+def phone_block(raw: Any, source_label: str) -> dict | None:
+    """A real phone block with its source, or None."""
+    number = french_phone(raw)
+    return {"number": number, "placeholder": False, "source": source_label} if number else None
+
+
+@lru_cache(maxsize=4)
+def _mapping(path: str) -> dict:
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+
+
+def register_mapping(data_dir: Path = DATA_DIR) -> dict:
+    """``data/registers.yaml``: how register codes become Maillage's types and problems."""
+    return _mapping(str(Path(data_dir) / "registers.yaml"))

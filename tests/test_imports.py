@@ -1,0 +1,191 @@
+"""Imports from the national registers into the review queue (data·inclusion here; FINESS
+in tests/test_imports_finess.py): files built from the published schemas."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import pytest
+from data_inclusion.schema import v1
+from sqlmodel import Session, select
+
+from directory.datainclusion.mapping import PROBLEM_THEMATIQUES, TYPE_RESEAUX
+from directory.imports.datainclusion import read_data_inclusion
+from directory.imports.records import french_phone, register_mapping
+from directory.models import Service
+from workspace.editing import history
+from workspace.models import Proposal
+from workspace.review import decide, import_records, pending
+
+DATE = "2026-11-15"
+
+
+def structure(**overrides) -> dict:
+    """A data·inclusion structure, valid against the official v1 model."""
+    data = {"source": "dora", "id": "s-1", "nom": "CCAS d'Allonnes", "date_maj": DATE, "siret": "21720003400014",
+            "commune": "Allonnes", "code_postal": "72700", "code_insee": "72003", "adresse": "Place de la mairie",
+            "telephone": "02 43 80 00 01", "reseaux_porteurs": ["ccas-cias"]}
+    data.update(overrides)
+    return v1.Structure.model_validate(data).model_dump(mode="json", exclude_none=True)
+
+
+def service(**overrides) -> dict:
+    """A data·inclusion service, valid against the official v1 model."""
+    data = {"source": "dora", "structure_id": "s-1", "id": "svc-1", "nom": "CCAS d'Allonnes",
+            "description": "Accueil social, aides facultatives et domiciliation des habitants d'Allonnes.",
+            "date_maj": DATE, "code_insee": "72003", "thematiques": ["logement-hebergement--reduire-les-impayes-de-loyer"],
+            "telephone": "0243800001"}
+    data.update(overrides)
+    return v1.Service.model_validate(data).model_dump(mode="json", exclude_none=True)
+
+
+def write(tmp_path, structures, services, name="di.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps({"structures": structures, "services": services}), encoding="utf-8")
+    return path
+
+
+def run(app, path, departement="72"):
+    state = app.extensions["maillage"]
+    records = read_data_inclusion(path, register_mapping()["data_inclusion"])
+    return import_records(state.engine, state.reference, records, f"test {path.name}", departement)
+
+
+def _pending(app) -> list[Proposal]:
+    with Session(app.extensions["maillage"].engine) as session:
+        return pending(session)
+
+
+def _row(app, service_id) -> Service:
+    with Session(app.extensions["maillage"].engine) as session:
+        return session.get(Service, service_id)
+
+
+# -- the mapping is data, and the reverse of the export's --------------------------------
+def test_the_mapping_is_the_reverse_of_the_exports_where_one_exists():
+    mapping = register_mapping()["data_inclusion"]
+    by_reseau = defaultdict(set)
+    for code, reseau in TYPE_RESEAUX.items():
+        by_reseau[reseau.value].add(code)
+    assert mapping["reseaux_types"] == {r: next(iter(t)) for r, t in by_reseau.items() if len(t) == 1}
+    by_theme = defaultdict(list)
+    for problem, themes in PROBLEM_THEMATIQUES.items():
+        for theme in themes:
+            by_theme[theme.value].append(problem)
+    assert {k: sorted(v) for k, v in mapping["thematiques_problems"].items()} == \
+        {k: sorted(v) for k, v in by_theme.items()}
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("+33243800001", "02 43 80 00 01"), ("02.43.80.00.01", "02 43 80 00 01"), ("0243800001", "02 43 80 00 01"),
+    ("115", None), ("+442079460000", None), ("", None),
+])
+def test_register_phones_are_written_the_french_way_or_left_out(raw, expected):
+    assert french_phone(raw) == expected
+
+
+# -- proposals ---------------------------------------------------------------------------
+def test_a_known_service_gets_field_proposals_never_network_fields(app, tmp_path):
+    before = _row(app, "ccas-allonnes")
+    summary = run(app, write(tmp_path, [structure()], [service(description="Texte du registre.")]))
+    assert summary.updates == 1 and summary.new == 0 and summary.matched_by == {"nom et commune": 1}
+    (proposal,) = _pending(app)
+    assert proposal.service_id == "ccas-allonnes" and proposal.match.startswith("nom et commune")
+    # A placeholder number gives way to the register's; the network's description stays.
+    assert proposal.changes["contacts.phone"]["proposed"] == {
+        "number": "02 43 80 00 01", "placeholder": False, "source": "data·inclusion (dora)"}
+    assert "description" not in proposal.changes
+    assert not {p for p in proposal.changes if p.split(".")[0] in ("zone", "eligibility", "wait", "referral", "notes")}
+    assert _row(app, "ccas-allonnes").contacts == before.contacts  # nothing applied yet
+
+
+def test_malformed_records_duplicates_and_other_departements(app, tmp_path):
+    bad_service = service(id="svc-2")
+    bad_service["code_insee"] = "7200"  # not 5 characters
+    nameless = structure(id="s-3")
+    del nameless["nom"]
+    elsewhere = service(id="svc-4", code_insee="49007", structure_id="s-9", nom="CCAS d'Angers")
+    path = write(tmp_path, [structure(), nameless], [service(), service(), bad_service, elsewhere])
+    summary = run(app, path)
+    where = {issue.where for issue in summary.issues}
+    assert where == {"structures[1]", "services[2]"}
+    assert all("schéma data·inclusion" in issue.message for issue in summary.issues)
+    assert summary.duplicates == 1 and summary.other_departement == 1
+    assert summary.updates == 1 and len(_pending(app)) == 1
+
+
+def test_a_second_import_of_the_same_file_proposes_nothing_new(app, tmp_path):
+    path = write(tmp_path, [structure()], [service()])
+    first = run(app, path)
+    second = run(app, path)
+    assert first.updates == 1 and second.updates == 0 and second.already_proposed == 1
+    assert len(_pending(app)) == 1
+
+
+def test_accept_one_field_reject_another_goes_to_the_history(app, tmp_path):
+    run(app, write(tmp_path, [structure(site_web="https://allonnes.fr/ccas")], [service()]))
+    (proposal,) = _pending(app)
+    assert {"contacts.phone", "contacts.website", "identifiers.siret", "identifiers.data_inclusion"} <= set(
+        proposal.changes)
+    state = app.extensions["maillage"]
+    decision = decide(state.engine, None, state.reference, proposal.id, ["contacts.phone"], "coord@example.org")
+    assert decision.status == "partial" and "contacts.website" in decision.rejected
+    row = _row(app, "ccas-allonnes")
+    assert row.contacts["phone"]["number"] == "02 43 80 00 01" and row.contacts["website"] is None
+    with Session(state.engine) as session:
+        latest = history(session, "ccas-allonnes")[0]
+        stored = session.get(Proposal, proposal.id)
+    assert latest.action == "proposition" and latest.user_email == "coord@example.org"
+    assert [c.field for c in latest.changes] == ["contacts.phone.number", "contacts.phone.placeholder",
+                                                  "contacts.phone.source"]
+    assert stored.status == "partial" and stored.decisions["contacts.website"] == "rejected"
+    # Re-importing proposes neither the accepted nor the refused fields again.
+    assert run(app, write(tmp_path, [structure(site_web="https://allonnes.fr/ccas")], [service()])).updates == 0
+
+
+def test_the_phone_says_where_it_comes_from(app, client, tmp_path):
+    run(app, write(tmp_path, [structure()], [service()]))
+    (proposal,) = _pending(app)
+    state = app.extensions["maillage"]
+    decide(state.engine, None, state.reference, proposal.id, ["contacts.phone"], "coord@example.org")
+    detail = client.get("/api/services/ccas-allonnes").get_json()
+    phone = next(p for p in detail["provenance"] if p["field"] == "contacts.phone.number")
+    assert phone["text"] == "Téléphone : data·inclusion (dora), novembre 2026" and phone["date"] == DATE
+
+
+def test_a_town_hall_says_its_facts_come_from_the_annuaire(shared_client):
+    detail = shared_client.get("/api/services/mairie-72039-bonnetable").get_json()
+    texts = {p["field"]: p["text"] for p in detail["provenance"]}
+    assert texts["contacts.phone.number"].startswith("Téléphone : Annuaire de l'administration")
+    assert "octobre 2026" in texts["contacts.phone.number"]
+
+
+def test_a_new_service_becomes_an_entry_to_verify_once_accepted(app, tmp_path):
+    new = structure(id="s-5", nom="Point d'accueil solidarité", reseaux_porteurs=["ccas-cias"], code_insee="72039",
+                    commune="Bonnétable", code_postal="72110", siret="21720039800011", telephone="0243293099")
+    summary = run(app, write(tmp_path, [new], []))
+    assert summary.new == 1
+    (proposal,) = _pending(app)
+    assert proposal.kind == "new" and proposal.entry["status"] == "to_verify"
+    assert proposal.entry["types"] == ["ccas"] and proposal.entry["zone"] == ["72039"]
+    state = app.extensions["maillage"]
+    decide(state.engine, None, state.reference, proposal.id, None, "coord@example.org")
+    row = _row(app, proposal.service_id)
+    assert row.status == "to_verify" and row.identifiers["data_inclusion"] == "dora:structure:s-5"
+    assert run(app, write(tmp_path, [new], [])).unchanged == 1
+
+
+def test_a_structure_without_a_known_type_is_reported_not_guessed(app, tmp_path):
+    odd = structure(id="s-6", nom="Association inconnue", reseaux_porteurs=None, code_insee="72039")
+    summary = run(app, write(tmp_path, [odd], []))
+    assert summary.new == 0 and "type de service inconnu" in summary.issues[0].message
+
+
+def test_a_malformed_file_is_one_clear_issue(app, tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text("{not json", encoding="utf-8")
+    summary = run(app, path)
+    assert summary.read == 0 and summary.issues[0].where == "fichier"
+    with Session(app.extensions["maillage"].engine) as session:
+        assert session.exec(select(Proposal)).first() is None

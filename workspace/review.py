@@ -1,0 +1,158 @@
+"""The review queue: proposals of register imports, stored, then accepted or rejected by a
+coordinator (all of it, or field by field). An accepted field goes through the entry's
+validator and its history like any edit, and its source is kept (``FieldSource``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from directory.imports.proposals import ImportSummary, Proposal, apply_changes, field_key, propose
+from directory.imports.records import ImportedRecord, RecordIssue, Skipped
+from directory.models import FieldSource, Service, utcnow
+from directory.reference import ReferenceData
+from directory.schema import FieldError, validate_entry
+from directory.storage import row_to_data
+from search.sync import IndexSync
+from workspace.editing import EditError, save_entry
+from workspace.models import Proposal as ProposalRow
+
+ACTION = "proposition"
+# Paths whose source is shown under another name (the phone block is its number).
+SOURCE_PATHS = {"contacts.phone": "contacts.phone.number"}
+
+
+def known_fingerprints(session: Session) -> set[str]:
+    """Fingerprints of every proposal ever made (pending or decided), and of each field
+    an update proposed."""
+    known = set()
+    for fingerprint, source_id, changes in session.exec(
+            select(ProposalRow.fingerprint, ProposalRow.source_id, ProposalRow.changes)):
+        known.add(fingerprint)
+        known.update(field_key(source_id, path, change.get("proposed")) for path, change in (changes or {}).items())
+    return known
+
+
+def import_records(engine: Engine, reference: ReferenceData, records: Iterable[ImportedRecord | RecordIssue | Skipped],
+                   batch: str, departement: str | None = None) -> ImportSummary:
+    """Match the records with the directory and store what they propose (in one
+    transaction); nothing is applied to an entry. Returns the summary."""
+    with Session(engine) as session:
+        current = [row_to_data(row) for row in session.exec(select(Service))]
+        proposals, summary = propose(records, current, reference, known_fingerprints(session), departement)
+        for proposal in proposals:
+            session.add(_row(proposal, batch))
+        try:
+            session.commit()
+        except IntegrityError:
+            # Another coordinator imported the same file at the same moment: theirs stands.
+            session.rollback()
+            summary.already_proposed += summary.new + summary.updates
+            summary.new = summary.updates = 0
+    return summary
+
+
+def _row(proposal: Proposal, batch: str) -> ProposalRow:
+    record = proposal.record
+    return ProposalRow(
+        fingerprint=proposal.fingerprint, batch=batch[:80], kind=proposal.kind, service_id=proposal.service_id,
+        source=record.source, source_id=record.source_id[:300], source_label=record.source_label[:120],
+        source_date=record.source_date, match=proposal.match,
+        changes={path: {"current": current, "proposed": proposed}
+                 for path, (current, proposed) in proposal.changes.items()},
+        entry=proposal.entry)
+
+
+def pending(session: Session) -> list[ProposalRow]:
+    """Proposals waiting for a decision, oldest first."""
+    return list(session.exec(select(ProposalRow).where(ProposalRow.status == "pending").order_by(ProposalRow.id)))
+
+
+def decided_for(session: Session, service_id: str) -> list[ProposalRow]:
+    """Decided proposals about a service, newest first (part of its history)."""
+    query = (select(ProposalRow).where(ProposalRow.service_id == service_id, ProposalRow.status != "pending")
+             .order_by(ProposalRow.decided_at.desc()))
+    return list(session.exec(query))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a coordinator decided about one proposal."""
+
+    status: str  # accepted | partial | rejected
+    accepted: tuple[str, ...]
+    rejected: tuple[str, ...]
+    version: int | None  # the entry's new version, when something was applied
+
+
+def decide(engine: Engine, index: IndexSync | None, reference: ReferenceData, proposal_id: int,
+           accepted: Iterable[str] | None, user_email: str, today: dt.date | None = None) -> Decision:
+    """Accept the ``accepted`` paths of a proposal (None: all of it; empty: reject it)."""
+    with Session(engine) as session:
+        row = session.get(ProposalRow, proposal_id)
+        if row is None or row.status != "pending":
+            raise EditError([FieldError("proposal", "proposition inconnue ou déjà traitée")])
+        paths = list(row.changes) if row.kind == "update" else ["(fiche)"]
+        chosen = [p for p in paths if accepted is None or p in set(accepted)]
+        unknown = set(accepted or ()) - set(paths)
+        if unknown:
+            raise EditError([FieldError("fields", f"champ non proposé « {sorted(unknown)[0]} »")])
+    version = _apply(engine, index, reference, row, chosen, user_email) if chosen else None
+    status = "rejected" if not chosen else "accepted" if len(chosen) == len(paths) else "partial"
+    with Session(engine) as session:
+        stored = session.get(ProposalRow, proposal_id)
+        stored.status = status
+        stored.decided_at = utcnow()
+        stored.decided_by = user_email
+        stored.decisions = {p: ("accepted" if p in chosen else "rejected") for p in paths}
+        if chosen:
+            _record_sources(session, stored, chosen)
+        session.add(stored)
+        session.commit()
+    return Decision(status, tuple(chosen), tuple(p for p in paths if p not in chosen), version)
+
+
+def _apply(engine, index, reference, row: ProposalRow, chosen: list[str], user_email: str) -> int:
+    if row.kind == "new":
+        entry, errors = validate_entry(row.entry, reference)
+        if errors:
+            raise EditError(errors)
+        return save_entry(engine, index, reference, entry, user_email, None)
+    with Session(engine) as session:
+        service = session.get(Service, row.service_id)
+        if service is None:
+            raise EditError([FieldError("id", "cette structure n'existe plus")])
+        data, version = row_to_data(service), service.version
+    changed = apply_changes(data, {path: row.changes[path]["proposed"] for path in chosen})
+    if "hours.osm" in chosen:
+        changed["hours"]["source"] = row.source_label
+    entry, errors = validate_entry(changed, reference)
+    if errors:
+        raise EditError(errors)
+    return save_entry(engine, index, reference, entry, user_email, version, ACTION)
+
+
+def _record_sources(session: Session, row: ProposalRow, chosen: list[str]) -> None:
+    paths = list(row.changes) if row.kind == "update" else [
+        p for p in ("name", "site.address", "contacts.phone", "contacts.email", "contacts.website", "hours.osm")
+        if p in _flat_keys(row.entry)]
+    for path in paths if row.kind == "new" else chosen:
+        key = SOURCE_PATHS.get(path, path)
+        source = session.get(FieldSource, (row.service_id, key)) or FieldSource(service_id=row.service_id, path=key,
+                                                                                source_label=row.source_label,
+                                                                                source_date=row.source_date)
+        source.source_label, source.source_date, source.recorded_at = row.source_label, row.source_date, utcnow()
+        session.add(source)
+
+
+def _flat_keys(entry: dict | None) -> set[str]:
+    entry = entry or {}
+    keys = {k for k, v in entry.items() if v not in (None, "", [], {})}
+    for block in ("site", "contacts", "hours"):
+        keys |= {f"{block}.{k}" for k, v in (entry.get(block) or {}).items() if v not in (None, "", [], {})}
+    return keys
