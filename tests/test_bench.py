@@ -29,3 +29,16 @@ def test_load_test_gets_no_server_error():
     report = load(seconds=3, clients=4, threads=2, workers=2, database_url=database_url)
     assert report["requests"] > 0 and report["errors"] == 0
     assert report["database"] == ("postgresql" if database_url else "sqlite")
+
+
+def test_the_finess_import_benchmark_runs_on_a_small_extract():
+    import json
+    import subprocess
+    import sys
+
+    output = subprocess.run([sys.executable, "-m", "bench.finess_import", "--rows", "3000", "--json"],
+                            check=True, capture_output=True, text=True).stdout
+    report = json.loads(output.strip().splitlines()[-1])
+    imported = report["import"]
+    assert imported["read"] == 3000 and imported["other_departement"] == 2970
+    assert imported["new"] > 0 and imported["peak_mb"] >= report["sans import"]["peak_mb"] * 0.9

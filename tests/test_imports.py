@@ -34,7 +34,8 @@ def service(**overrides) -> dict:
     """A data·inclusion service, valid against the official v1 model."""
     data = {"source": "dora", "structure_id": "s-1", "id": "svc-1", "nom": "CCAS d'Allonnes",
             "description": "Accueil social, aides facultatives et domiciliation des habitants d'Allonnes.",
-            "date_maj": DATE, "code_insee": "72003", "thematiques": ["logement-hebergement--reduire-les-impayes-de-loyer"],
+            "date_maj": DATE, "code_insee": "72003",
+            "thematiques": ["logement-hebergement--reduire-les-impayes-de-loyer"],
             "telephone": "0243800001"}
     data.update(overrides)
     return v1.Service.model_validate(data).model_dump(mode="json", exclude_none=True)

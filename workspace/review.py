@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from directory.imports.proposals import ImportSummary, Proposal, apply_changes, field_key, propose
 from directory.imports.records import ImportedRecord, RecordIssue, Skipped
@@ -71,6 +71,11 @@ def _row(proposal: Proposal, batch: str) -> ProposalRow:
 def pending(session: Session) -> list[ProposalRow]:
     """Proposals waiting for a decision, oldest first."""
     return list(session.exec(select(ProposalRow).where(ProposalRow.status == "pending").order_by(ProposalRow.id)))
+
+
+def pending_count(session: Session) -> int:
+    """How many proposals wait for a decision."""
+    return session.exec(select(func.count()).select_from(ProposalRow).where(ProposalRow.status == "pending")).one()
 
 
 def decided_for(session: Session, service_id: str) -> list[ProposalRow]:

@@ -12,7 +12,7 @@ import opening_hours
 from data_inclusion.schema import v1
 from pydantic import ValidationError
 
-from directory.imports.records import ImportedRecord, RecordIssue, phone_block
+from directory.imports.records import ImportedRecord, RecordIssue, clean_email, clean_url, phone_block
 from directory.schema import french_message
 
 SOURCE = "data-inclusion"
@@ -63,8 +63,8 @@ def _record(structure: v1.Structure | None, service: v1.Service | None, where: s
         "site.address": _address(place),
         "site.lat": place.latitude, "site.lon": place.longitude,
         "contacts.phone": phone_block(item.telephone or (structure.telephone if structure else None), label),
-        "contacts.email": str(item.courriel or (structure.courriel if structure else None) or "") or None,
-        "contacts.website": str(structure.site_web) if structure and structure.site_web else None,
+        "contacts.email": clean_email(item.courriel or (structure.courriel if structure else None)),
+        "contacts.website": clean_url(structure.site_web) if structure and structure.site_web else None,
         # data·inclusion writes hours in the OpenStreetMap syntax, as Maillage does.
         "hours.osm": hours if hours and opening_hours.validate(hours) else None,
         "identifiers.siret": structure.siret if structure else None,

@@ -16,7 +16,14 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from directory.imports.records import OTHER_DEPARTEMENT, ImportedRecord, RecordIssue, Skipped, phone_block
+from directory.imports.records import (
+    OTHER_DEPARTEMENT,
+    ImportedRecord,
+    RecordIssue,
+    Skipped,
+    clean_email,
+    phone_block,
+)
 
 SOURCE = "finess"
 LABEL = "FINESS (data.gouv)"
@@ -33,6 +40,15 @@ def _date(text: str | None) -> dt.date | None:
         return dt.date.fromisoformat((text or "")[:10])
     except ValueError:
         return None
+
+
+def _coordinate(text, bound: float) -> float | None:
+    """A WGS84 degree of the JSON feed (the CSV's Lambert coordinates are not used)."""
+    try:
+        value = round(float(text), 5)
+    except (TypeError, ValueError):
+        return None
+    return value if -bound <= value <= bound else None
 
 
 def _insee(departement: str, commune: str) -> str | None:
@@ -71,6 +87,8 @@ def establishment(fields: dict, where: str, categories: dict) -> ImportedRecord 
         "site.commune": insee,
         "site.address": _street(fields),
         "contacts.phone": phone_block(fields.get("telephone"), LABEL),
+        "contacts.email": clean_email(fields.get("courriel")),
+        "site.lat": _coordinate(fields.get("lat"), 90), "site.lon": _coordinate(fields.get("lon"), 180),
         "identifiers.finess": number,
         "identifiers.siret": siret if siret and len(siret) == 14 and siret.isdigit() else None,
         "types": [kind["type"]],
@@ -104,11 +122,11 @@ def read_finess_csv(path: Path, categories: dict, departement: str | None = None
         if not line.startswith("structureet;"):
             continue
         cells = next(csv.reader(io.StringIO(line), delimiter=";"))[1:]
-        if prefix is not None and (len(cells) < 13 or cells[12].strip() != prefix):
-            yield Skipped(OTHER_DEPARTEMENT)
-            continue
         if len(cells) != len(CSV_FIELDS):
             yield RecordIssue(f"ligne {number}", f"{len(cells)} champs au lieu de {len(CSV_FIELDS)}")
+            continue
+        if prefix is not None and cells[12].strip() != prefix:
+            yield Skipped(OTHER_DEPARTEMENT)
             continue
         yield establishment(dict(zip(CSV_FIELDS, cells, strict=True)), f"ligne {number}", categories)
 
@@ -124,9 +142,19 @@ def read_finess(path: Path, mapping: dict, departement: str | None = None,
     return read_finess_csv(path, categories, departement, on_bytes)
 
 
+# Required by the « structures » schema v1 (ansforge/finess, flux/out/data.gouv/structure/
+# schema/schema-structures-v1.json): of an EGE, and of its informationsGeneralesEGE.
+EGE_REQUIRED = ("informationsGeneralesEGE", "etatObjet", "dateDerniereMaj")
+EGE_GENERAL_REQUIRED = ("egeId", "dateOuverture", "datePremiereAutorisation", "nomEgeCourt", "nomEgeLong",
+                        "numFinessEge")
+CLOSED = "établissement fermé ou inactif"
+
+
 def read_finess_json(path: Path, categories: dict, departement: str | None = None,
                      on_bytes: Callable[[int], None] | None = None) -> Iterator[ImportedRecord | RecordIssue | Skipped]:
-    """Records of the data.gouv « structures » JSON feed v1."""
+    """Records of the data.gouv « structures » JSON feed v1: ``{schemaVersion, generatedAt,
+    pmej: [{informationsGeneralesPMEJ, ege: [établissement, …]}, …]}`` (``schemaVersion``
+    and ``generatedAt`` may sit under ``metadata``)."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -134,22 +162,61 @@ def read_finess_json(path: Path, categories: dict, departement: str | None = Non
         return
     if on_bytes:
         on_bytes(Path(path).stat().st_size)
-    items = data if isinstance(data, list) else None
-    if items is None:
-        yield RecordIssue("fichier", "attendu : une liste d'établissements")
+    if not isinstance(data, dict) or not isinstance(data.get("pmej"), list):
+        yield RecordIssue("fichier", "attendu : un objet du flux « structures » v1 avec une liste « pmej »")
         return
-    for index, item in enumerate(items):
-        where = f"[{index}]"
-        if not isinstance(item, dict):
-            yield RecordIssue(where, "un établissement doit être un objet")
+    for i, legal in enumerate(data["pmej"]):
+        if not isinstance(legal, dict) or not isinstance(legal.get("ege", []), list):
+            yield RecordIssue(f"pmej[{i}]", "entité juridique illisible (objet avec une liste « ege » attendu)")
             continue
-        fields = json_fields(item)
-        if departement and fields.get("departement") != departement:
-            yield Skipped(OTHER_DEPARTEMENT)
-            continue
-        yield establishment(fields, where, categories)
+        for j, site in enumerate(legal.get("ege", [])):
+            where = f"pmej[{i}].ege[{j}]"
+            missing = _missing(site)
+            if missing:
+                yield RecordIssue(where, "champ obligatoire manquant : " + ", ".join(missing))
+                continue
+            fields = json_fields(legal, site)
+            if departement and fields["departement"] != departement:
+                yield Skipped(OTHER_DEPARTEMENT)
+                continue
+            if site.get("etatObjet") != "A" or site["informationsGeneralesEGE"].get("dateFermeture"):
+                yield Skipped(CLOSED)
+                continue
+            yield establishment(fields, where, categories)
 
 
-def json_fields(item: dict) -> dict:
-    """The JSON feed's fields under the CSV's names (see the schema in ``ansforge/finess``)."""
-    return dict(item)
+def _missing(site) -> list[str]:
+    if not isinstance(site, dict):
+        return ["(établissement)"]
+    missing = [name for name in EGE_REQUIRED if site.get(name) in (None, "")]
+    general = site.get("informationsGeneralesEGE")
+    if isinstance(general, dict):
+        missing += [f"informationsGeneralesEGE.{n}" for n in EGE_GENERAL_REQUIRED if general.get(n) in (None, "")]
+    return missing
+
+
+def _first(items) -> dict:
+    return items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {}
+
+
+def json_fields(legal: dict, site: dict) -> dict:
+    """An establishment of the JSON feed under the CSV's field names."""
+    general = site["informationsGeneralesEGE"]
+    address = _first(site.get("adresse"))
+    telecom = _first(site.get("contact")).get("telecom") or {}
+    insee = (address.get("cogCommune") or "").strip() or None
+    town = " ".join(p for p in (address.get("codePostal"), address.get("ligneAcheminement")) if p)
+    place = address.get("coordonneesGeographique") or {}
+    return {
+        "nofinesset": general.get("numFinessEge"),
+        "nofinessej": (legal.get("informationsGeneralesPMEJ") or {}).get("numFinessPm"),
+        "rs": general.get("nomEgeCourt"), "rslongue": general.get("nomEgeLong"),
+        "numvoie": address.get("numeroVoie"), "typvoie": (address.get("typeVoie") or "").strip(),
+        "voie": address.get("libelleVoie"), "compvoie": address.get("complementVoie"),
+        "lieuditbp": address.get("lieuDit"), "ligneacheminement": town,
+        "code_insee": insee, "departement": (insee[:3] if insee and insee.startswith("97") else (insee or "")[:2]),
+        "telephone": telecom.get("telephone"), "courriel": telecom.get("courriel"),
+        "categetab": site.get("categorieentiteGeographiqueExercice"),
+        "siret": general.get("siret"), "datemaj": site.get("dateDerniereMaj"),
+        "lat": place.get("directionLatitude"), "lon": place.get("directionLongitude"),
+    }

@@ -215,6 +215,11 @@ def _slug(text: str) -> str:
     return "-".join(normalised_name(text).split())[:70].strip("-") or "structure"
 
 
+def _problems_of(types: list[str], reference: ReferenceData) -> list[str]:
+    """The problems the taxonomy answers with these types (a register gave none)."""
+    return [code for code, problem in reference.taxonomy.problems.items() if set(problem.service_types) & set(types)]
+
+
 def new_entry(record: ImportedRecord, reference: ReferenceData, taken: set[str]) -> dict:
     """The entry a record would become: what the register says, status « à vérifier »,
     its source; the zone defaults to the site's commune and is left to the network."""
@@ -236,7 +241,7 @@ def new_entry(record: ImportedRecord, reference: ReferenceData, taken: set[str])
         "contacts": {"phone": values.get("contacts.phone"), "email": values.get("contacts.email"),
                      "website": values.get("contacts.website")},
         "hours": {"osm": hours, "text": None, "source": record.source_label} if hours else None,
-        "problems": list(values.get("problems") or []),
+        "problems": list(values.get("problems") or _problems_of(values.get("types") or [], reference)),
         "status": "to_verify",
         "source": f"{record.source_label}, {record.source_id}, mis à jour le {record.source_date.isoformat()}"[:300],
         "last_verified_at": min(record.source_date, dt.date.today()).isoformat(),

@@ -74,6 +74,22 @@ def french_phone(raw: Any) -> str | None:
     return " ".join(national[i:i + 2] for i in range(0, 10, 2))
 
 
+def clean_email(raw: Any) -> str | None:
+    """An e-mail address the directory's validator accepts, else None (never repaired)."""
+    from directory.schema import EMAIL
+
+    text = str(raw or "").strip()
+    return text if text and EMAIL.match(text) else None
+
+
+def clean_url(raw: Any) -> str | None:
+    """A web address the directory's validator accepts, else None."""
+    from directory.schema import URL
+
+    text = str(raw or "").strip()
+    return text if text and URL.match(text) else None
+
+
 def phone_block(raw: Any, source_label: str) -> dict | None:
     """A real phone block with its source, or None."""
     number = french_phone(raw)

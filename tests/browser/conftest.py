@@ -40,8 +40,9 @@ def _require_browser():
 
 
 @contextmanager
-def serving(tmp: Path, **config):
-    """Serve the application on 127.0.0.1 in a thread; yields its base URL."""
+def serving(tmp: Path, prepare=None, **config):
+    """Serve the application on 127.0.0.1 in a thread; yields its base URL. ``prepare(app)``
+    runs first (data a test needs)."""
     from tests.conftest import fresh_database_url
 
     settings = {"ENV": "testing", "INSTANCE_DIR": str(tmp / "instance"),
@@ -55,6 +56,8 @@ def serving(tmp: Path, **config):
     with Session(app.extensions["maillage"].engine) as session:
         create_user(session, COORDINATOR[0], COORDINATOR[1], "coordinateur")
         session.commit()
+    if prepare is not None:
+        prepare(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

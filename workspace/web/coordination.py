@@ -24,7 +24,7 @@ from workspace.forms import entry_to_form, errors_by_field, form_sections, form_
 from workspace.freshness import freshness_report
 from workspace.gaps import coverage_table, gap_counts
 from workspace.models import User
-from workspace.review import decided_for
+from workspace.review import decided_for, pending_count
 from workspace.web.review import LABELS as PROPOSAL_LABELS
 
 bp = Blueprint("coordination", __name__, url_prefix="/coordination")
@@ -36,7 +36,7 @@ def dashboard():
     """Freshness dashboard: what to re-verify, by reason and by operator."""
     max_age = int(current_app.config.get("FRESHNESS_DAYS") or 182)
     report = freshness_report(db_session(), max_age_days=max_age)
-    return render_template("workspace/dashboard.html", report=report)
+    return render_template("workspace/dashboard.html", report=report, waiting=pending_count(db_session()))
 
 
 def _render_form(values: dict, errors: dict, version: int | None, service_id: str | None,

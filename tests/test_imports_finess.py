@@ -1,0 +1,170 @@
+"""FINESS imports: the semicolon CSV extract (``structureet`` lines) and the data.gouv
+« structures » JSON feed v1, built from their published layouts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlmodel import Session
+
+from directory.imports.finess import CSV_FIELDS
+from directory.imports.readers import read_register
+from directory.imports.records import register_mapping
+from directory.models import Service
+from workspace.models import Proposal
+from workspace.review import decide, import_records, pending
+
+
+def csv_line(**fields) -> str:
+    """A ``structureet`` line of the CSV extract (31 fields after the line's kind)."""
+    base = {"nofinesset": "720012345", "nofinessej": "720000999", "rs": "CMP ADULTES BONNETABLE",
+            "rslongue": "CENTRE MEDICO PSYCHOLOGIQUE ADULTES DE BONNETABLE", "numvoie": "12", "typvoie": "R",
+            "voie": "DE LA GARE", "commune": "039", "departement": "72", "libdepartement": "SARTHE",
+            "ligneacheminement": "72110 BONNETABLE", "telephone": "0243290011", "categetab": "156",
+            "libcategetab": "Centre Médico-Psychologique (C.M.P.)", "categagretab": "1107",
+            "siret": "26720000100012", "dateouv": "1990-01-01", "datemaj": "2026-10-20"}
+    base.update(fields)
+    return "structureet;" + ";".join(base.get(name, "") for name in CSV_FIELDS)
+
+
+def write_csv(tmp_path, lines, encoding="utf-8", name="finess.csv"):
+    path = tmp_path / name
+    text = "finess;etalab;111;2026-11-02\n" + "\n".join(lines) + "\n"
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def run(app, path, departement="72"):
+    state = app.extensions["maillage"]
+    records = read_register("finess", path, register_mapping(), departement)
+    return import_records(state.engine, state.reference, records, "test", departement)
+
+
+def _pending(app):
+    with Session(app.extensions["maillage"].engine) as session:
+        return pending(session)
+
+
+def test_the_mapping_uses_known_types_and_three_digit_codes(reference):
+    categories = register_mapping()["finess"]["categories"]
+    assert {"156", "197", "178", "446", "445", "214", "165", "180", "258", "340"} <= set(categories)
+    for code, kind in categories.items():
+        assert len(code) == 3 and code.isdigit() and kind["label"]
+        assert kind["type"] in reference.taxonomy.service_types
+
+
+def test_a_csv_extract_becomes_proposals_with_its_summary(app, tmp_path):
+    path = write_csv(tmp_path, [
+        csv_line(),
+        csv_line(nofinesset="720000111", rs="PHARMACIE DU CENTRE", rslongue="", categetab="620"),
+        csv_line(nofinesset="490001234", departement="49", commune="007", ligneacheminement="49000 ANGERS"),
+        csv_line(nofinesset="720000222", datemaj="20/10/2026"),
+        "structureet;720000333;trop;court",
+        csv_line(),  # the same establishment twice
+        "geolocalisation;720012345;480000.1;6780000.2;1,ATLASANTE,96,BAN,EPSG:2154 RGF93 / Lambert-93;2026-05-04",
+    ])
+    summary = run(app, path)
+    assert summary.new == 1 and summary.other_departement == 1 and summary.duplicates == 1
+    assert summary.skipped == {"catégorie FINESS non retenue par l'annuaire": 1}
+    assert {issue.where for issue in summary.issues} == {"ligne 5", "ligne 6"}
+    (proposal,) = _pending(app)
+    entry = proposal.entry
+    assert entry["types"] == ["cmp"] and entry["site"]["commune"] == "72039"
+    assert entry["identifiers"]["finess"] == "720012345" and entry["identifiers"]["siret"] == "26720000100012"
+    assert entry["contacts"]["phone"] == {"number": "02 43 29 00 11", "placeholder": False,
+                                          "source": "FINESS (data.gouv)"}
+    assert entry["site"]["address"] == "12 R DE LA GARE, 72110 BONNETABLE"
+    assert "troubles_psychiques_suspectes" in entry["problems"]  # from the taxonomy, for a CMP
+
+
+def test_a_latin1_extract_is_read(app, tmp_path):
+    path = write_csv(tmp_path, [csv_line(rslongue="CMP DE BONNÉTABLE")], encoding="latin-1")
+    run(app, path)
+    assert _pending(app)[0].entry["name"] == "CMP DE BONNÉTABLE"
+
+
+def test_an_accepted_establishment_is_found_again_by_its_number(app, tmp_path):
+    path = write_csv(tmp_path, [csv_line()])
+    run(app, path)
+    (proposal,) = _pending(app)
+    state = app.extensions["maillage"]
+    decide(state.engine, None, state.reference, proposal.id, None, "coord@example.org")
+    again = run(app, write_csv(tmp_path, [csv_line(telephone="0243290099")], name="later.csv"))
+    assert again.matched_by == {"finess": 1} and again.updates == 1
+    update = _pending(app)[0]
+    assert update.service_id == proposal.service_id and list(update.changes) == ["contacts.phone"]
+    assert run(app, path).updates == 0  # the first file again: nothing new
+
+
+def _feed(establishments: list[dict]) -> dict:
+    """A « structures » feed v1 (ansforge/finess schema): one legal entity and its EGE."""
+    return {"schemaVersion": "v1.0.0", "generatedAt": "2026-11-02T03:00:00Z", "pmej": [{
+        "informationsGeneralesPMEJ": {"pmSmsseId": "1", "dateCreation": "1990-01-01",
+                                      "denominationLonguePmSmsse": "ASSOCIATION MONTJOIE", "denominationPm": "MONTJOIE",
+                                      "numFinessPm": "720000999", "statutJuridique": "60", "typePersonneMorale": "1"},
+        "adresse": [{"cogCommune": "72181", "codePostal": "72000"}], "evenement": [], "etatObjet": "A",
+        "dateDerniereMaj": "2026-10-01 00:00:00", "ege": establishments}]}
+
+
+def ege(**overrides) -> dict:
+    data = {"informationsGeneralesEGE": {"egeId": "9", "dateOuverture": "2001-01-01",
+                                         "datePremiereAutorisation": "2001-01-01", "nomEgeCourt": "CSAPA MONTJOIE",
+                                         "nomEgeLong": "CSAPA MONTJOIE LE MANS", "numFinessEge": "720019999",
+                                         "siret": "77568999900021"},
+            "categorieentiteGeographiqueExercice": "197",
+            "adresse": [{"numeroVoie": "8", "typeVoie": "R   ", "libelleVoie": "DU PORT", "cogCommune": "72181",
+                         "codePostal": "72000", "ligneAcheminement": "LE MANS",
+                         "coordonneesGeographique": {"coordonneeX": "6780000", "coordonneeY": "490000",
+                                                     "directionLatitude": "48.0061", "directionLongitude": "0.1996"}}],
+            "contact": [{"typeContact": {"roleContact": "1"}, "telecom": {"telephone": "0243810099"}}],
+            "etatObjet": "A", "dateDerniereMaj": "2026-10-15 00:00:00"}
+    data.update(overrides)
+    return data
+
+
+def test_the_json_feed_becomes_proposals_and_reports_bad_records(app, tmp_path):
+    missing = ege()
+    del missing["informationsGeneralesEGE"]["numFinessEge"]
+    closed = ege(etatObjet="I")
+    closed["informationsGeneralesEGE"] = {**closed["informationsGeneralesEGE"], "numFinessEge": "720018888"}
+    path = tmp_path / "structures.json"
+    path.write_text(json.dumps(_feed([ege(), missing, closed])), encoding="utf-8")
+    summary = run(app, path)
+    assert [i.where for i in summary.issues] == ["pmej[0].ege[1]"]
+    assert "informationsGeneralesEGE.numFinessEge" in summary.issues[0].message
+    assert summary.skipped == {"établissement fermé ou inactif": 1}
+    proposals = _pending(app)
+    assert len(proposals) == 1
+    # « CSAPA MONTJOIE LE MANS » at Le Mans is the directory's « Montjoie — CSAPA »: an update,
+    # which gives it its FINESS number and a real phone, never its network fields.
+    proposal = proposals[0]
+    assert proposal.kind == "update" and proposal.service_id == "montjoie-csapa"
+    assert proposal.match.startswith("nom et commune")
+    assert proposal.changes["identifiers.finess"]["proposed"] == "720019999"
+    assert proposal.changes["contacts.phone"]["proposed"]["number"] == "02 43 81 00 99"
+    assert not {p for p in proposal.changes if p.startswith(("zone", "eligibility", "wait", "referral", "notes"))}
+
+
+def test_a_file_that_is_neither_is_one_issue(app, tmp_path):
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps({"services": []}), encoding="utf-8")
+    summary = run(app, path)
+    assert summary.issues[0].where == "fichier" and not _pending(app)
+
+
+def test_the_import_command_prints_a_summary(app, runner, tmp_path):
+    path = write_csv(tmp_path, [csv_line()])
+    result = runner.invoke(args=["import", "--format", "finess", "--departement", "72", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1 nouvelle(s) fiche(s) proposée(s)" in result.output
+    with Session(app.extensions["maillage"].engine) as session:
+        assert session.get(Service, _pending(app)[0].service_id) is None  # proposed, not applied
+        assert len(list(session.exec(__import__("sqlmodel").select(Proposal)))) == 1
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "csv"])
+def test_the_import_command_refuses_an_unknown_format(runner, tmp_path, fmt):
+    path = write_csv(tmp_path, [csv_line()])
+    result = runner.invoke(args=["import", "--format", fmt, str(path)])
+    assert result.exit_code != 0 and "data-inclusion" in result.output
