@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         imported = runs["import"]
         print(f"{args.rows} établissements ({size_mb} Mo) : {imported['seconds']} s, "
               f"{imported['read']} lus, {imported['new']} nouvelles fiches et {imported['updates']} mises à jour "
-              f"proposées ; mémoire de pointe {imported['peak_mb']} Mo (sans import : {runs['sans import']['peak_mb']} Mo)")
+              f"proposées ; mémoire de pointe {imported['peak_mb']} Mo "
+              f"(sans import : {runs['sans import']['peak_mb']} Mo)")
     return 0
 
 

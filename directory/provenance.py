@@ -41,7 +41,7 @@ def _value(row: Service, path: str):
     value = row.contacts or {}
     for part in rest.split("."):
         value = value.get(part) if isinstance(value, dict) else None
-    if path == "contacts.phone.number" and (row.contacts or {}).get("phone", {}).get("placeholder"):
+    if path == "contacts.phone.number" and ((row.contacts or {}).get("phone") or {}).get("placeholder"):
         return None  # a placeholder has no source: it is no fact
     return value
 
@@ -56,12 +56,14 @@ def provenance(row: Service, recorded: dict[str, FieldSource], internal: bool = 
             continue
         if path in recorded:
             source, date = recorded[path].source_label, recorded[path].source_date
-        elif path == "contacts.phone.number" and (row.contacts.get("phone") or {}).get("source"):
+        elif path == "contacts.phone.number" and ((row.contacts or {}).get("phone") or {}).get("source"):
             source, date = row.contacts["phone"]["source"], row.last_verified_at
         elif path == "hours" and (row.hours or {}).get("source"):
             source, date = row.hours["source"], row.last_verified_at
         else:
             source, date = entry_source, row.last_verified_at
+        if not internal and path not in recorded:
+            source = plain_source(source)
         when = month_year(date)
         text = f"{label} : {source}" + ("" if when in source else f", {when}")
         facts.append({"field": path, "label": label, "source": source, "date": date.isoformat(), "text": text})

@@ -40,5 +40,6 @@ def test_the_finess_import_benchmark_runs_on_a_small_extract():
                             check=True, capture_output=True, text=True).stdout
     report = json.loads(output.strip().splitlines()[-1])
     imported = report["import"]
-    assert imported["read"] == 3000 and imported["other_departement"] == 2970
+    # One in a hundred is in the Sarthe, and a few more by the draw.
+    assert imported["read"] == 3000 and 2900 < imported["other_departement"] <= 2970
     assert imported["new"] > 0 and imported["peak_mb"] >= report["sans import"]["peak_mb"] * 0.9

@@ -190,3 +190,42 @@ def test_a_malformed_file_is_one_clear_issue(app, tmp_path):
     assert summary.read == 0 and summary.issues[0].where == "fichier"
     with Session(app.extensions["maillage"].engine) as session:
         assert session.exec(select(Proposal)).first() is None
+
+
+# -- register numbers on an entry --------------------------------------------------------
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("finess", "72001234", "numéro FINESS invalide"), ("finess", "72A001234", "numéro FINESS invalide"),
+    ("siret", "1234", "SIRET invalide"), ("data_inclusion", "sans-deux-points", "identifiant data·inclusion"),
+])
+def test_register_numbers_are_checked_by_the_one_validator(reference, field, value, message):
+    from directory.schema import validate_entry
+    from tests.factories import make_entry
+
+    _entry, errors = validate_entry(make_entry(**{f"identifiers__{field}": value}), reference)
+    assert [(e.field, message in e.message) for e in errors] == [(f"identifiers.{field}", True)]
+    entry, errors = validate_entry(make_entry(identifiers__finess="2a0012345", identifiers__siret="217 200 034 00014"),
+                                   reference)
+    assert not errors and entry.identifiers.finess == "2A0012345" and entry.identifiers.siret == "21720003400014"
+
+
+def test_an_older_database_gets_the_identifiers_column(tmp_path, reference):
+    from sqlalchemy import inspect, text
+
+    from directory.storage import create_schema, make_engine, row_to_data
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    create_schema(engine)
+    with engine.begin() as connection:  # the table as an earlier release made it
+        connection.execute(text("ALTER TABLE service DROP COLUMN identifiers"))
+    assert "identifiers" not in {c["name"] for c in inspect(engine).get_columns("service")}
+    create_schema(engine)
+    assert "identifiers" in {c["name"] for c in inspect(engine).get_columns("service")}
+    from directory.schema import validate_entry
+    from directory.storage import upsert_entries
+    from tests.factories import make_entry
+
+    entry, _ = validate_entry(make_entry(), reference)
+    upsert_entries(engine, [entry], reference)
+    with Session(engine) as session:
+        assert row_to_data(session.get(Service, "ccas-test"))["identifiers"]["finess"] is None
+    engine.dispose()
