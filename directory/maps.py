@@ -142,7 +142,8 @@ def _fit(fmap: folium.Map, points: list[tuple[float, float]]) -> None:
     if len(points) >= 2:
         lats = [p[0] for p in points]
         lons = [p[1] for p in points]
-        fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(30, 30))
+        # Two close points (a site and its commune) would zoom to the street: a town's view.
+        fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(30, 30), max_zoom=14)
 
 
 def service_map(service: dict, domain: str, communes: list, tiles: TileSettings) -> MapParts:

@@ -172,3 +172,12 @@ def test_the_orientation_page_explains_the_stand_in(shared_client):
     item = page.select_one('li.service[data-service-id="mairie-72002-aillieres-beauvoir"]')
     assert item is not None and item.select_one(".service-note").get_text(strip=True) == SMALL_COMMUNE_NOTE
     assert item.select_one('a[href^="tel:"]') is not None
+
+
+def test_the_sheet_gives_the_address_once_and_where_its_facts_come_from(shared_client):
+    page = parse_html(shared_client.get("/services/mairie-72039-bonnetable"))
+    assert page.select_one(".address").get_text(strip=True) == "44 rue du Maréchal-Leclerc, 72110 Bonnétable"
+    facts = {li["data-field"]: li.get_text() for li in page.select(".provenance li")}
+    assert set(facts) == {"name", "site.address", "contacts.phone.number", "contacts.email", "contacts.website",
+                          "hours"}
+    assert facts["contacts.phone.number"].startswith("Téléphone : Annuaire de l'administration")

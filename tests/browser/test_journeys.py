@@ -71,6 +71,18 @@ def test_the_caretakers_journey(live_server, page_factory, viewport):
     assert _fits(page)
     screenshot(page, f"parcours-gardien-annuaire-{viewport}")
 
+    # The town hall of a Sarthe commune, real and callable, with where its facts come from.
+    page.goto(f"{live_server}/annuaire?q=mairie&commune=Bonn%C3%A9table")
+    first = page.locator(".result-card").first
+    assert "Mairie de Bonnétable" in first.inner_text()
+    assert first.locator("a[href='tel:0243293020']").count() == 1
+    first.locator("a", has_text="Mairie de Bonnétable").first.click()
+    page.wait_for_selector(".provenance")
+    phone_source = page.locator(".provenance li[data-field='contacts.phone.number']").inner_text()
+    assert "Annuaire de l'administration" in phone_source
+    assert _fits(page)
+    screenshot(page, f"parcours-gardien-mairie-{viewport}")
+
     # A page past the end says so; a pasted 5,000-character text gets a French message.
     page.goto(f"{live_server}/annuaire?q=courrier&commune=Le+Mans&offset=400")
     assert "au-delà" in page.locator("#past-the-end").inner_text()
