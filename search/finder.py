@@ -201,6 +201,9 @@ def search_directory(session: Session, index: SearchIndex, reference: ReferenceD
         "ignored": understanding.ignored,
         "danger_signals": understanding.dangers,
         "fuzzy": fuzzy,
+        # A town hall (or the generic entry standing for it) answers: its commune is needed.
+        "commune_needed": commune is None and any(taxonomy.local_only_types.intersection(r["types"])
+                                                  for r in results),
     }
 
 

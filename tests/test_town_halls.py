@@ -130,6 +130,11 @@ def test_without_a_commune_the_generic_mairie_stands_for_all_of_them(shared_clie
     ids = [r["id"] for r in answer["results"]]
     assert "mairie-commune-residence" in ids
     assert not [i for i in ids if i.startswith("mairie-7")]
+    assert answer["commune_needed"] is True
+    page = parse_html(shared_client.get("/annuaire", query_string={"q": "mairie"}))
+    assert "commune de résidence" in page.select_one("#commune-needed").get_text()
+    with_commune = shared_client.get("/api/services", query_string={"q": "mairie", "commune": "72039"}).get_json()
+    assert with_commune["commune_needed"] is False
     listed = shared_client.get("/api/services", query_string={"type": "mairie", "limit": 100}).get_json()
     assert listed["total"] == 353  # choosing the type lists every town hall (and the generic one)
 

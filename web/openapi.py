@@ -49,6 +49,8 @@ _SEARCH = {"type": "object", "required": ["total", "results", "facets", "detecte
     "total": {"type": "integer"}, "results": {"type": "array", "items": _SEARCH_RESULT}, "commune": _CHOSEN_COMMUNE,
     "facets": {"type": "object"}, "detected_problems": {"type": "array", "items": {"type": "object"}},
     "ignored": _IGNORED, "danger_signals": {"type": "array"},
+    "commune_needed": {"type": "boolean", "description": "Sans commune, une réponse est la mairie de la commune "
+                       "de résidence : indiquer la commune pour avoir ses coordonnées"},
     "urgency": {"enum": ["P0", "P1", "P2", "P3"], "description": "Présent quand un danger est lu ou qu'un "
                 "problème compris dit quand appeler les secours"},
     "emergency_numbers": {"type": "array"}, "helplines": {"type": "array"}, "advice": {"type": "array"},
