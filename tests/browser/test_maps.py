@@ -106,6 +106,9 @@ def test_coverage_has_its_own_legend_and_stays_on_the_territory(live_server, pag
     # The town halls are a layer of their own, off until asked for.
     town_halls = page.locator(".leaflet-control-layers-overlays label", has_text="Mairies (352)")
     assert town_halls.locator("input").is_checked() is False
+    # The open layer list leaves most of the map visible, on a phone too.
+    listed = page.locator(".leaflet-control-layers").bounding_box()["height"]
+    assert listed < 0.5 * page.locator(".leaflet-container").bounding_box()["height"]
     assert {item.get_attribute("data-status") for item in legend.locator("[data-status]").all()} == \
         {"covered", "distant", "not_covered"}
     assert not set(COVERAGE_COLOURS.values()) & set(DOMAIN_COLOURS.values())
