@@ -43,11 +43,10 @@ def _checked(path: Path, reference: ReferenceData) -> LoadResult:
     return cached[1]
 
 
-def ensure_seeded(engine: Engine, reference: ReferenceData, files: Iterable[Path] | Path) -> int:
+def ensure_seeded(engine: Engine, reference: ReferenceData, files: Iterable[Path]) -> int:
     """Load the directory files when the database has no service; return how many
     entries were loaded. Every file is checked before anything is written, and an id
     given by two files is an error: a first start loads all of them or nothing."""
-    files = [files] if isinstance(files, Path) else list(files)
     with Session(engine) as session:
         if count_services(session):
             return 0

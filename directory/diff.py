@@ -122,6 +122,14 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
+def value_at(data: dict | None, path: str) -> Any:
+    """The value at a dotted path of an entry dict (None where a block is missing)."""
+    value: Any = data
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 def flatten(data: dict) -> dict[str, Any]:
     """Entry dict (``ServiceEntry.to_data()`` shape) → ``{dotted path: value}``.
 

@@ -9,6 +9,7 @@ from directory.models import Service
 from directory.present import coordinates, distance_from, phone_view, wait_view
 from directory.reference import ReferenceData
 from directory.storage import services_covering, services_of_types
+from directory.town_halls import replace_generic
 
 MAX_SERVICES = 3
 MAX_DISTANT = 2
@@ -89,11 +90,8 @@ class ServiceFinder:
     def _with_own_town_hall(self, rows: list[Service], commune: Commune) -> list[Service]:
         """The commune's own town hall replaces the generic « mairie de la commune de
         résidence » (an entry without a place of the same type)."""
-        own = {code for r in rows if self._own_town_hall(r, commune) for code in r.types
-               if code in self.reference.taxonomy.local_only_types}
-        if not own:
-            return rows
-        return [r for r in rows if r.site_commune is not None or not own.intersection(r.types)]
+        return replace_generic(rows, self.reference.taxonomy.local_only_types, lambda r: r.types,
+                               lambda r: self._own_town_hall(r, commune), lambda r: r.site_commune is None)
 
     def _town_hall_for_social_aid(self, commune: Commune) -> list[dict]:
         """No CCAS listed for the commune: its town hall, saying why (a small commune

@@ -45,11 +45,9 @@ import gzip
 import hashlib
 import json
 import lzma
-import re
 import subprocess
 import sys
 import tempfile
-import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -121,13 +119,6 @@ def read_gazetteer() -> dict[str, dict]:
         return {row["insee"]: row for row in csv.DictReader(handle)}
 
 
-def slug(text: str) -> str:
-    """ASCII lower-case words joined by hyphens."""
-    text = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("Œ", "oe"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-
-
 def town_hall_name(name: str) -> str:
     """« Mairie de Bonnétable », « Mairie du Mans », « Mairie des Mées », « Mairie d'Allonnes »."""
     for article, joined in (("Le ", "du "), ("Les ", "des ")):
@@ -180,6 +171,7 @@ def point(wkb_hex: str) -> tuple[float, float] | None:
 def entry_of(row: dict, commune: dict, counts: dict) -> dict:
     """The directory entry of one town hall (checked again by the validator)."""
     from directory.schema import EMAIL, PHONE, URL
+    from directory.text import slugify
 
     insee, name = row["code"], commune["name"]
     population = int(commune["population"] or 0)
@@ -206,7 +198,7 @@ def entry_of(row: dict, commune: dict, counts: dict) -> dict:
     if small:
         problems += ["impayes_loyer", "rupture_de_droits", "difficultes_gestion_budget", "isolement_repli"]
     return {
-        "id": f"mairie-{insee}-{slug(name)}",
+        "id": f"mairie-{insee}-{slugify(name)}",
         "ref": f"insee:{insee}",
         "name": town_hall_name(name),
         "operator": f"Commune : {name}",

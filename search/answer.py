@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from directory.town_halls import replace_generic
 from search.backend.columns import NationalMatches
 from search.backend.records import SearchHit
 
@@ -38,8 +39,8 @@ def local_answers(hits: list, local_types: frozenset[str], commune_known: bool) 
     if not commune_known:
         return [h for h in hits if not local(h)]
     kept = [h for h in hits if not (local(h) and not h.covers)]
-    own = {code for h in kept if local(h) for code in h.types if code in local_types}
-    return [h for h in kept if local(h) or h.payload.get("placed", True) or not own.intersection(h.types)]
+    return replace_generic(kept, local_types, lambda h: h.types, local,
+                           lambda h: not h.payload.get("placed", True))
 
 
 def select_answer(hits: list, answer_types: list[str], named_types: list[str]) -> list:

@@ -7,10 +7,8 @@ import datetime as dt
 from flask import Flask
 
 from directory.plain import plain_text
+from directory.provenance import MONTHS
 from web.state import current_state
-
-_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre")
 
 
 def french_date(value: dt.date | str | None) -> str:
@@ -20,7 +18,7 @@ def french_date(value: dt.date | str | None) -> str:
     if isinstance(value, str):
         value = dt.date.fromisoformat(value[:10])
     day = "1er" if value.day == 1 else str(value.day)
-    return f"{day} {_MONTHS[value.month - 1]} {value.year}"
+    return f"{day} {MONTHS[value.month - 1]} {value.year}"
 
 
 def french_number(value: float | int | None, digits: int = 1) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from directory.diff import value_at
 from directory.reference import ReferenceData
 from directory.schema import CONFIDENCES, COSTS, SATURATIONS, STATUSES, FieldError
 
@@ -112,21 +113,12 @@ def form_sections(reference: ReferenceData) -> list[FormSection]:
     ]
 
 
-def _get(data: dict, path: str):
-    value = data
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
 def entry_to_form(data: dict, sections: list[FormSection]) -> dict:
     """Form values (strings, lists) of an entry."""
     values = {}
     for section in sections:
         for item in section.fields:
-            value = _get(data, item.path)
+            value = value_at(data, item.path)
             if item.widget in ("multi",):
                 values[item.path] = list(value or [])
             elif item.widget == "lines":

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
+from directory.diff import value_at
 from directory.imports.proposals import ImportSummary, Proposal, apply_changes, field_key, propose
 from directory.imports.records import ImportedRecord, RecordIssue, Skipped
 from directory.models import FieldSource, Service, utcnow
@@ -133,9 +134,7 @@ def _apply(engine, index, reference, row: ProposalRow, chosen: list[str], user_e
         if service is None:
             raise EditError([FieldError("id", "cette structure n'existe plus")])
         data, version = row_to_data(service), service.version
-    changed = apply_changes(data, {path: row.changes[path]["proposed"] for path in chosen})
-    if "hours.osm" in chosen:
-        changed["hours"]["source"] = row.source_label
+    changed = apply_changes(data, {path: row.changes[path]["proposed"] for path in chosen}, row.source_label)
     entry, errors = validate_entry(changed, reference)
     if errors:
         raise EditError(errors)
@@ -143,21 +142,15 @@ def _apply(engine, index, reference, row: ProposalRow, chosen: list[str], user_e
 
 
 def _record_sources(session: Session, row: ProposalRow, chosen: list[str]) -> None:
-    paths = list(row.changes) if row.kind == "update" else [
+    """The register as the source of each accepted field (of every register field given,
+    for a new entry)."""
+    paths = chosen if row.kind == "update" else [
         p for p in ("name", "site.address", "contacts.phone", "contacts.email", "contacts.website", "hours.osm")
-        if p in _flat_keys(row.entry)]
-    for path in paths if row.kind == "new" else chosen:
+        if value_at(row.entry, p) not in (None, "", [], {})]
+    for path in paths:
         key = SOURCE_PATHS.get(path, path)
         source = session.get(FieldSource, (row.service_id, key)) or FieldSource(service_id=row.service_id, path=key,
                                                                                 source_label=row.source_label,
                                                                                 source_date=row.source_date)
         source.source_label, source.source_date, source.recorded_at = row.source_label, row.source_date, utcnow()
         session.add(source)
-
-
-def _flat_keys(entry: dict | None) -> set[str]:
-    entry = entry or {}
-    keys = {k for k, v in entry.items() if v not in (None, "", [], {})}
-    for block in ("site", "contacts", "hours"):
-        keys |= {f"{block}.{k}" for k, v in (entry.get(block) or {}).items() if v not in (None, "", [], {})}
-    return keys

@@ -12,7 +12,14 @@ import opening_hours
 from data_inclusion.schema import v1
 from pydantic import ValidationError
 
-from directory.imports.records import ImportedRecord, RecordIssue, clean_email, clean_url, phone_block
+from directory.imports.records import (
+    ImportedRecord,
+    RecordIssue,
+    clean_email,
+    clean_url,
+    departement_of,
+    phone_block,
+)
 from directory.schema import french_message
 
 SOURCE = "data-inclusion"
@@ -22,12 +29,6 @@ def _issue(where: str, error: ValidationError) -> RecordIssue:
     parts = [f"{'.'.join(str(p) for p in e['loc']) or '(enregistrement)'} : {french_message(e)}"
              for e in error.errors()[:4]]
     return RecordIssue(where, "non conforme au schéma data·inclusion v1 — " + " ; ".join(parts))
-
-
-def _departement(insee: str | None) -> str | None:
-    if not insee:
-        return None
-    return insee[:3] if insee.startswith("97") else insee[:2]
 
 
 def _address(item: Any) -> str | None:
@@ -72,8 +73,20 @@ def _record(structure: v1.Structure | None, service: v1.Service | None, where: s
         "types": _types(structure, mapping),
         "problems": _problems(service, mapping),
     }
-    return ImportedRecord(SOURCE, key, label, item.date_maj, where, _departement(insee),
+    return ImportedRecord(SOURCE, key, label, item.date_maj, where, departement_of(insee),
                           {k: v for k, v in values.items() if v not in (None, "", [])})
+
+
+def _validated(data: dict, name: str, model):
+    """Yield an issue for each record of ``data[name]`` the official model refuses;
+    return the (index, model) of the others."""
+    valid = []
+    for index, raw in enumerate(data.get(name, [])):
+        try:
+            valid.append((index, model.model_validate(raw)))
+        except ValidationError as error:
+            yield _issue(f"{name}[{index}]", error)
+    return valid
 
 
 def read_data_inclusion(path: Path, mapping: dict) -> Iterator[ImportedRecord | RecordIssue]:
@@ -93,21 +106,11 @@ def read_data_inclusion(path: Path, mapping: dict) -> Iterator[ImportedRecord | 
         return
     structures: dict[tuple[str, str], v1.Structure] = {}
     positions: dict[tuple[str, str], int] = {}
-    for index, raw in enumerate(data.get("structures", [])):
-        try:
-            structure = v1.Structure.model_validate(raw)
-        except ValidationError as error:
-            yield _issue(f"structures[{index}]", error)
-            continue
+    for index, structure in (yield from _validated(data, "structures", v1.Structure)):
         structures[(structure.source, structure.id)] = structure
         positions[(structure.source, structure.id)] = index
     with_service: set[tuple[str, str]] = set()
-    for index, raw in enumerate(data.get("services", [])):
-        try:
-            service = v1.Service.model_validate(raw)
-        except ValidationError as error:
-            yield _issue(f"services[{index}]", error)
-            continue
+    for index, service in (yield from _validated(data, "services", v1.Service)):
         key = (service.source, service.structure_id)
         with_service.add(key)
         yield _record(structures.get(key), service, f"services[{index}]", mapping)

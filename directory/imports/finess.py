@@ -22,6 +22,7 @@ from directory.imports.records import (
     RecordIssue,
     Skipped,
     clean_email,
+    departement_of,
     phone_block,
 )
 
@@ -96,7 +97,7 @@ def establishment(fields: dict, where: str, categories: dict) -> ImportedRecord 
     }
     if not values["name"]:
         return RecordIssue(where, "raison sociale vide")
-    departement = (fields.get("departement") or (insee or "")[:2]).strip() or None
+    departement = (fields.get("departement") or "").strip() or departement_of(insee)
     return ImportedRecord(SOURCE, f"finess:{number}", LABEL, updated, where, departement,
                           {k: v for k, v in values.items() if v not in (None, "", [])})
 
@@ -214,7 +215,7 @@ def json_fields(legal: dict, site: dict) -> dict:
         "numvoie": address.get("numeroVoie"), "typvoie": (address.get("typeVoie") or "").strip(),
         "voie": address.get("libelleVoie"), "compvoie": address.get("complementVoie"),
         "lieuditbp": address.get("lieuDit"), "ligneacheminement": town,
-        "code_insee": insee, "departement": (insee[:3] if insee and insee.startswith("97") else (insee or "")[:2]),
+        "code_insee": insee, "departement": departement_of(insee),
         "telephone": telecom.get("telephone"), "courriel": telecom.get("courriel"),
         "categetab": site.get("categorieentiteGeographiqueExercice"),
         "siret": general.get("siret"), "datemaj": site.get("dateDerniereMaj"),

@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,6 +14,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from directory.diff import value_at
 from directory.imports.records import (
     NEW_ENTRY_PATHS,
     OTHER_DEPARTEMENT,
@@ -26,6 +25,7 @@ from directory.imports.records import (
 )
 from directory.reference import ReferenceData
 from directory.schema import validate_entry
+from directory.text import name_key, slugify
 
 # Same commune and names this close (token set ratio, accents and case aside): same service.
 NAME_MATCH_MIN = 88
@@ -104,20 +104,6 @@ class ImportSummary:
         return lines
 
 
-def normalised_name(text: str) -> str:
-    """Lower case, no accents, words only (for name matching)."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    return " ".join(re.findall(r"[a-z0-9]+", text))
-
-
-def _get(data: dict, path: str) -> Any:
-    value: Any = data
-    for part in path.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
 def _put(data: dict, path: str, value: Any) -> None:
     *parents, leaf = path.split(".")
     target = data
@@ -128,17 +114,14 @@ def _put(data: dict, path: str, value: Any) -> None:
     target[leaf] = value
 
 
-def apply_changes(data: dict, changes: dict[str, Any]) -> dict:
+def apply_changes(data: dict, changes: dict[str, Any], source_label: str) -> dict:
     """A copy of an entry with values set at paths (``contacts.phone`` a whole block;
-    ``hours.osm`` creates the hours block, with the register as its source)."""
+    ``hours.osm`` creates the hours block if needed, with the register as its source)."""
     result = json.loads(json.dumps(data, default=str))
     for path, value in changes.items():
+        _put(result, path, value)
         if path == "hours.osm":
-            hours = dict(result.get("hours") or {})
-            hours.update({"osm": value, "source": hours.get("source") or None})
-            result["hours"] = hours
-        else:
-            _put(result, path, value)
+            result["hours"]["source"] = source_label
     return result
 
 
@@ -156,11 +139,11 @@ class Directory:
         """Know one more entry (a new one proposed in the same import included)."""
         self.by_id[entry["id"]] = entry
         for path in IDENTIFIER_PATHS:
-            value = _get(entry, path)
+            value = value_at(entry, path)
             if value:
                 self.by_identifier[(path, value)] = entry["id"]
         commune = (entry.get("site") or {}).get("commune")
-        self.by_commune.setdefault(commune, []).append((entry["id"], normalised_name(entry["name"])))
+        self.by_commune.setdefault(commune, []).append((entry["id"], name_key(entry["name"])))
 
     def match(self, record: ImportedRecord) -> tuple[str | None, str | None]:
         """(service id, how) of the entry this record describes, or (None, None)."""
@@ -169,7 +152,7 @@ class Directory:
             if value and (path, value) in self.by_identifier:
                 return self.by_identifier[(path, value)], path.split(".")[1].replace("_", "·")
         commune = record.values.get("site.commune")
-        name = normalised_name(record.values.get("name", ""))
+        name = name_key(record.values.get("name", ""))
         best, score = None, 0.0
         for service_id, other in self.by_commune.get(commune, []) if commune else []:
             ratio = fuzz.token_set_ratio(name, other)
@@ -178,7 +161,7 @@ class Directory:
         if best is not None and score >= NAME_MATCH_MIN:
             # A number of the same register that differs says it is another service.
             entry = self.by_id[best]
-            if not any(record.values.get(p) and _get(entry, p) and record.values[p] != _get(entry, p)
+            if not any(record.values.get(p) and value_at(entry, p) and record.values[p] != value_at(entry, p)
                        for p in IDENTIFIER_PATHS):
                 return best, f"nom et commune ({round(score)} %)"
         return None, None
@@ -188,7 +171,7 @@ def _same(current: Any, proposed: Any, path: str) -> bool:
     if path == "contacts.phone":
         return bool(current) and not current.get("placeholder") and current.get("number") == proposed.get("number")
     if path == "name":
-        return normalised_name(current or "") == normalised_name(proposed or "")
+        return name_key(current or "") == name_key(proposed or "")
     if isinstance(current, float) or isinstance(proposed, float):
         return current is not None and proposed is not None and abs(float(current) - float(proposed)) < 1e-4
     return current == proposed
@@ -201,7 +184,7 @@ def field_changes(current: dict, record: ImportedRecord) -> dict[str, tuple[Any,
         proposed = record.values.get(path)
         if proposed in (None, "", []):
             continue  # a register that says nothing changes nothing
-        value = _get(current, path)
+        value = value_at(current, path)
         if path in ONLY_WHEN_EMPTY and value not in (None, ""):
             continue
         if path in IDENTIFIER_PATHS and value:
@@ -212,7 +195,7 @@ def field_changes(current: dict, record: ImportedRecord) -> dict[str, tuple[Any,
 
 
 def _slug(text: str) -> str:
-    return "-".join(normalised_name(text).split())[:70].strip("-") or "structure"
+    return slugify(text)[:70].strip("-") or "structure"
 
 
 def _problems_of(types: list[str], reference: ReferenceData) -> list[str]:

@@ -61,6 +61,13 @@ class ImportedRecord:
     values: dict[str, Any] = field(default_factory=dict)
 
 
+def departement_of(insee: str | None) -> str | None:
+    """The département code of an INSEE commune code (three characters overseas)."""
+    if not insee:
+        return None
+    return insee[:3] if insee.startswith("97") else insee[:2]
+
+
 def french_phone(raw: Any) -> str | None:
     """« 0243…», « +33 2 43 … », « 02.43.… » → « 02 43 29 30 20 »; None for anything else
     (short numbers, foreign numbers): nothing is guessed."""
