@@ -85,6 +85,11 @@ class ContextRules:
     near_miss_exceptions: frozenset[str]
     signals: dict
     common_words: frozenset[str] = frozenset()
+    # Words whose not being understood is not worth telling (« Non compris : … »).
+    not_worth_saying: frozenset[str] = frozenset()
+
+    def __hash__(self) -> int:
+        return id(self)
 
     def occurrences(self, words: list[Token]) -> TextContext:
         """Where the triggers, pseudo-triggers and false friends of the table are in a text."""
@@ -233,4 +238,5 @@ def load_context_rules(path: Path) -> ContextRules:
         near_miss_exceptions=frozenset(raw.get("near_miss_exceptions", [])),
         signals=raw.get("signals") or {},
         common_words=frozenset(w for text in raw.get("common_words", []) for w in seq(text)),
+        not_worth_saying=frozenset(w for text in raw.get("not_worth_saying", []) for w in seq(text)),
     )

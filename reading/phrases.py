@@ -115,7 +115,7 @@ class PreparedText:
         for i, token in enumerate(self.words):
             if token.text in FILLERS:
                 continue
-            stems = {token.stem}
+            stems = {token.stem} | ({token.lemma} if token.lemma else set())
             # Typo fixes only for words the vocabulary does not know ("fermés" must not
             # become "femmes"), nor for common words (« ménage » is not « menace »), and never
             # towards a word of a safety phrase.
@@ -124,7 +124,7 @@ class PreparedText:
                 stems |= {stem_of_word[w] for w in typos.lookup(token.text)} - typo_free
             self.content.append(i)
             self.content_stems.append(stems)
-            self.content_plain_stems.append({token.stem})
+            self.content_plain_stems.append({token.stem} | ({token.lemma} if token.lemma else set()))
         self.all_stems = set().union(*self.content_stems) if self.content_stems else set()
         self.all_stems |= set(self.plain_stems) | set(self.plain_words)
 

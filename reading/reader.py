@@ -30,7 +30,8 @@ from reading.context import (
     TextContext,
     load_context_rules,
 )
-from reading.phrases import FILLERS, Phrase, PreparedText
+from reading.phrases import FILLERS, PRONOUNS, Phrase, PreparedText
+from reading.situations import Situation, SituationFinding, load_situations, read_situations
 from reading.tokens import tokenize
 from reading.typos import bounded_distance
 from reading.vocabulary import SAFETY_PROBLEMS, build_vocabulary
@@ -80,6 +81,10 @@ class Reading:
     types: list[Finding] = field(default_factory=list)
     signals: list[Finding] = field(default_factory=list)
     age: int | None = None  # an age stated in the text
+    # Dangers read as situations (certain), or only possible (Maillage asks then).
+    situations: list[SituationFinding] = field(default_factory=list)
+    # The user's words that nothing was read from (« Non compris : crie la nuit »).
+    unread: list[str] = field(default_factory=list)
     # Household facts stated in the text (« sous curatelle », children, the age).
     facts: dict = field(default_factory=dict)
 
@@ -93,6 +98,16 @@ class Reading:
         """Codes of the named signals read."""
         return {f.code for f in self.signals}
 
+    @property
+    def possible_dangers(self) -> list[SituationFinding]:
+        """Situations that make a danger possible but not certain."""
+        return [f for f in self.situations if not f.certain]
+
+    @property
+    def understood(self) -> bool:
+        """True when anything was read: a problem, a danger, a type or a signal."""
+        return bool(self.problems or self.dangers or self.types or self.signals)
+
 
 @dataclass
 class _Match:
@@ -105,10 +120,12 @@ class _Match:
 class Reader:
     """Reads lay text with the compiled vocabulary of a taxonomy and the context rules."""
 
-    def __init__(self, taxonomy: Taxonomy, rules: ContextRules):
+    def __init__(self, taxonomy: Taxonomy, rules: ContextRules, situations: tuple[Situation, ...] | None = None):
         self.taxonomy = taxonomy
         self.rules = rules
         self.vocabulary = build_vocabulary(taxonomy, rules)
+        self.situations = bundled_situations(rules) if situations is None else situations
+        self.situation_by_id = {s.id: s for s in self.situations}
 
     def signal_label(self, code: str) -> str:
         """French label of a named signal."""
@@ -135,11 +152,69 @@ class Reader:
         if reading.age is not None:
             reading.facts["age"] = reading.age
         self._read_dangers(text, prepared, context, reading)
+        self._read_situations(text, prepared, context, reading)
         if reading.dangers and DANGER not in reading.problem_codes:
             evidence = tuple(w for finding in reading.dangers for w in finding.evidence)
             reading.problems.insert(0, Finding(DANGER, evidence))
         self._near_misses(text, prepared, reading)
+        reading.unread = self._unread(text, prepared, context, reading.situations)
         return reading
+
+    def _read_situations(self, text: str, prepared: PreparedText, context: TextContext, reading: Reading) -> None:
+        """Dangers read from combinations of signs come first: their numbers are the right
+        first ones (a child at a window: 17 and 119, not only 112)."""
+        reading.situations = read_situations(self.situations, prepared, context, text, _owned)
+        certain = [f for f in reading.situations if f.certain]
+        if not certain:
+            return
+        reading.dangers = [Finding(f.situation.id, f.evidence) for f in certain] + reading.dangers
+        order = {code: i for i, code in enumerate(self.taxonomy.problems)}
+        present = set(reading.problem_codes)
+        for finding in certain:
+            for code in finding.situation.problems:
+                if code in order and code not in present:
+                    reading.problems.append(Finding(code, finding.evidence))
+                    present.add(code)
+        reading.problems.sort(key=lambda f: order[f.code])
+
+    def _unread(self, text: str, prepared: PreparedText, context: TextContext,
+                situations: list[SituationFinding]) -> list[str]:
+        """Runs of meaningful words that no phrase, trigger or sign covers, quoted."""
+        covered = self._covered(prepared, context, situations)
+        runs: list[list[int]] = []
+        for position, token in enumerate(prepared.words):
+            if position in covered or not _worth_saying(token.text, self.rules.not_worth_saying):
+                continue
+            if runs and runs[-1][-1] >= position - 3 and prepared.words[runs[-1][-1]].clause == token.clause \
+                    and not any(p in covered for p in range(runs[-1][-1] + 1, position)):
+                runs[-1].append(position)
+            else:
+                runs.append([position])
+        return [prepared.quote(run[0], run[-1], text) for run in runs][:MAX_UNREAD]
+
+    def _covered(self, prepared: PreparedText, context: TextContext,
+                 situations: list[SituationFinding]) -> set[int]:
+        """Word positions something was read from, or set aside with a reason."""
+        covered: set[int] = set()
+        for kind in ("problems", "types", "signals"):
+            for phrase in self.vocabulary.candidates(kind, prepared.all_stems):
+                for first, last in prepared.find_all(phrase):
+                    covered.update(range(first, last + 1))
+        # An alarm word is read (or set aside with its reason); a sign that needs another
+        # one, or a sign of a situation not read, is not understanding.
+        for sign in self.vocabulary.escalation:
+            if sign.rule.min_signs <= 1 and not sign.context:
+                for phrase in sign.phrases:
+                    for first, last in prepared.find_all(phrase):
+                        covered.update(range(first, last + 1))
+        for finding in situations:
+            for first, last in finding.spans:
+                covered.update(range(first, last + 1))
+        for _trigger, start, end in context.found:
+            covered.update(range(start, end + 1))
+        for _friend, start, end in context.friends:
+            covered.update(range(start, end + 1))
+        return covered | context.hidden
 
     def _matches(self, name: str, prepared: PreparedText, context: TextContext, text: str) -> list[_Match]:
         matches = []
@@ -283,6 +358,15 @@ class Reader:
                     break
 
 
+MAX_UNREAD = 8
+
+
+def _worth_saying(word: str, not_worth: frozenset[str]) -> bool:
+    """A word whose not being understood is worth telling (not a function word)."""
+    return len(word) >= 3 and not word.isdigit() and word not in FILLERS and word not in PRONOUNS \
+        and word not in not_worth
+
+
 def stated_age(text: str) -> int | None:
     """An age stated in the text (« jeune de 19 ans », « elle a 81 ans », « Madame, 81 ans »),
     not a duration (« depuis 5 ans », « il y a 20 ans »)."""
@@ -342,6 +426,14 @@ def reader_rules() -> ContextRules:
     from directory.paths import DATA_DIR
 
     return load_context_rules(DATA_DIR / "reading.yaml")
+
+
+@lru_cache(maxsize=4)
+def bundled_situations(rules: ContextRules) -> tuple[Situation, ...]:
+    """The bundled danger situations (``data/situations.yaml``), compiled once."""
+    from directory.paths import DATA_DIR
+
+    return load_situations(DATA_DIR / "situations.yaml", rules.sms)
 
 
 @lru_cache(maxsize=4)

@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
+import simplemma
 import snowballstemmer
 
 from directory.text import fold
@@ -47,6 +48,16 @@ def stem(token: str) -> str:
     return base if rest in _INFLECTIONS else f"{base}|{rest[:2]}"
 
 
+@lru_cache(maxsize=200_000)
+def lemma_stem(word: str) -> str:
+    """The stem of a word's dictionary form (simplemma's French lexicon), folded:
+    « buvait » → « boir », « meurt » → « mour »; the word's own stem when the lexicon has
+    nothing better. Irregular verbs and plurals then meet the stem of a lay phrase."""
+    lemma = simplemma.lemmatize(word, lang="fr")
+    folded = fold_word(lemma)
+    return stem(folded) if folded.isalnum() else stem(fold_word(word))
+
+
 def fold_word(word: str) -> str:
     """A word folded as the reader compares it: ``Biiizarre`` → ``bizarre``."""
     return _REPEATS.sub(r"\1", fold(word))
@@ -61,6 +72,7 @@ class Token:
     end: int
     clause: int
     punctuation: bool = False
+    lemma: str = ""  # stem of the word's dictionary form, when it differs from its own stem
 
     @property
     def stem(self) -> str:
@@ -76,17 +88,22 @@ def tokenize(text: str, sms: dict[str, tuple[str, ...]] | None = None,
     for match in _WORD.finditer(text or ""):
         word = match.group()
         if word in PUNCTUATION:
-            raw.append((word, match.start(), match.end(), True))
+            raw.append((word, match.start(), match.end(), True, ""))
             continue
         folded = fold_word(word)
-        for part in re.findall(r"[0-9a-z]+", folded):
-            for expanded in (sms or {}).get(part, (part,)):
-                raw.append((expanded, match.start(), match.end(), False))
+        parts = re.findall(r"[0-9a-z]+", folded)
+        for part in parts:
+            expansion = (sms or {}).get(part)
+            if expansion:
+                raw.extend((expanded, match.start(), match.end(), False, "") for expanded in expansion)
+                continue
+            lemma = lemma_stem(word.lower()) if len(parts) == 1 and not part.isdigit() else ""
+            raw.append((part, match.start(), match.end(), False, lemma if lemma != stem(part) else ""))
     tokens: list[Token] = []
     clause = 0
     index = 0
     while index < len(raw):
-        word, start, end, is_punct = raw[index]
+        word, start, end, is_punct, lemma = raw[index]
         if is_punct:
             clause += 1
             tokens.append(Token(word, start, end, clause, True))
@@ -96,18 +113,18 @@ def tokenize(text: str, sms: dict[str, tuple[str, ...]] | None = None,
         if length:
             clause += 1
             for offset in range(length):
-                w, s, e, _ = raw[index + offset]
-                tokens.append(Token(w, s, e, clause))
+                w, s, e, _, lem = raw[index + offset]
+                tokens.append(Token(w, s, e, clause, lemma=lem))
             index += length
             continue
-        tokens.append(Token(word, start, end, clause))
+        tokens.append(Token(word, start, end, clause, lemma=lemma))
         index += 1
     return tokens
 
 
 def _terminator_at(raw, index: int, terminators) -> int:
     for sequence in terminators:
-        if tuple(w for w, *_ in raw[index:index + len(sequence)]) == sequence:
+        if tuple(row[0] for row in raw[index:index + len(sequence)]) == sequence:
             return len(sequence)
     return 0
 

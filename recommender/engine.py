@@ -12,7 +12,6 @@ and a commune, the services to show (see ``recommender.territory``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,21 +20,14 @@ from directory.reference import ReferenceData
 from directory.schema import FieldError
 from reading.reader import Reading, reader_for
 from recommender.eligibility import Eligibility, assess
+from recommender.questions import apply_answers, questions_for
 from recommender.request import InvalidRequest, OrientationRequest
 from recommender.rules import UNKNOWN, HouseholdCondition, Rule, RuleSet
+from recommender.triage import danger_natures, emergency_numbers, triage_block
 from recommender.wording import who_acts
 
-TRIAGE_ORDER = ("P0", "P1", "P2", "P3")
-NUMBERS_BY_NATURE = {"medical": ("15",), "violence": ("17",), "fire": ("18",),
-                     "levee_de_doute": ("17", "18"), "child": ("17", "119"), "any": ("112",),
-                     "cannot_speak": ("114",)}
-NATURE_OF_PROBLEM = {"idees_suicidaires": "medical", "violences_intrafamiliales": "violence",
-                     "enfant_en_danger": "child", "troubles_voisinage": "violence",
-                     "agressivite_envers_personnel": "violence", "incurie": "fire",
-                     "addiction_drogues": "medical", "addiction_alcool": "medical"}
-# The line of each safety problem, given right after the emergency number (R03, R05, R08, R09).
-SPECIFIC_LINES = {"violences_intrafamiliales": "3919", "idees_suicidaires": "3114",
-                  "enfant_en_danger": "119", "maltraitance_personne_vulnerable": "3977"}
+FIRST_CONTACTS_RULE = "G0"
+
 # Referents relevant to any situation (G2), besides the types the problems point to.
 GENERAL_REFERENTS = {"mjpm", "masp", "service_social_departemental", "spip"}
 GATED_TYPES = {"savs", "samsah"}
@@ -170,100 +162,6 @@ def rule_matches(rule: Rule, context: Context) -> bool:
     return household_matches(when.household, context.household)
 
 
-def _urgency(problems: set[str], danger: bool, reference: ReferenceData) -> str:
-    if danger:
-        return "P0"
-    levels = [reference.taxonomy.problems[p].triage for p in problems] or ["P3"]
-    return min(levels, key=TRIAGE_ORDER.index)
-
-
-def _line_view(reference: ReferenceData, number: str) -> dict | None:
-    line = reference.taxonomy.line(number)
-    if line is None:
-        return None
-    return {"number": line.number, "label": line.label, "when": line.when,
-            "dial": line.dial if line.callable else None, "sms": line.sms}
-
-
-def emergency_numbers(reference: ReferenceData, natures: list[str], extra: list[str],
-                      problems: list[str] = ()) -> list[dict]:
-    """The emergency block, with the number fitting the danger first (G1), then the line of
-    each safety problem read (violence → 3919, suicide → 3114…), then the other numbers."""
-    ordered: list[str] = []
-    for nature in natures:
-        ordered += NUMBERS_BY_NATURE.get(nature, ("112",))
-    if natures:
-        ordered += [SPECIFIC_LINES[p] for p in problems if p in SPECIFIC_LINES]
-    ordered += [n for n in extra if (line := reference.taxonomy.line(n)) and line.block == "urgences"]
-    ordered += [line.number for line in reference.taxonomy.lines_in_block("urgences")]
-    views = [_line_view(reference, n) for n in dict.fromkeys(ordered)]
-    return [v for v in views if v]
-
-
-def helplines(reference: ReferenceData, problems: set[str], rule_numbers: list[str],
-              emergency: list[dict], children: bool = False) -> list[dict]:
-    """National and departmental lines relevant to the situation (not the emergency block);
-    a line about children only when children are known to be there."""
-    shown = {n["number"] for n in emergency}
-    children_lines = {line.number for line in reference.taxonomy.phone_lines if line.children_only_for}
-    numbers = [n for n in rule_numbers if children or n not in children_lines or "enfant_en_danger" in problems]
-    for line in reference.taxonomy.phone_lines:
-        if line.shown_for(problems, children):
-            numbers.append(line.number)
-    views = [_line_view(reference, n) for n in dict.fromkeys(numbers) if n not in shown]
-    return [v for v in views if v]
-
-
-_EMERGENCY_NUMBER = re.compile(r"\b(?:15|17|18|112|114)\b")
-_LEVELS = (("P0 si", "appeler tout de suite si"), ("P0 en cas de", "appeler tout de suite en cas de"),
-           ("P1 si", "à traiter dans la journée si"))
-
-
-def triage_advice(reference: ReferenceData, problems: list[str]) -> list[dict]:
-    """When to call the emergency numbers, for each problem whose card says so, in plain
-    French (« Appeler tout de suite si violences en cours… : 17 ou 112 »)."""
-    advice = []
-    for code in sorted(problems, key=lambda c: TRIAGE_ORDER.index(reference.taxonomy.problems[c].triage)):
-        note = reference.taxonomy.problems[code].triage_note
-        if not note or not _EMERGENCY_NUMBER.search(note):
-            continue
-        for jargon, plain in _LEVELS:
-            note = note.replace(jargon, plain)
-        advice.append({"code": code, "text": note[0].upper() + note[1:]})
-    return advice
-
-
-def danger_natures(problems: list[str], natures: list[str]) -> list[str]:
-    """The natures of the danger of a situation ([] when there is none): those read in the
-    text, else the one of the problem that makes it a danger (G1)."""
-    if natures or "danger_immediat" not in problems:
-        return list(natures)
-    return [NATURE_OF_PROBLEM.get(p) for p in problems if p in NATURE_OF_PROBLEM][:1] or ["any"]
-
-
-def triage_block(reference: ReferenceData, problems: list[str], natures: list[str],
-                 rule_numbers: list[str] = (), children: bool = False) -> dict:
-    """The danger block of an answer: urgency, numbers (the danger's own first), lines and
-    advice; shared by the orientation and the search pages. ``children``: children are
-    known to live in the household or to be exposed."""
-    natures = danger_natures(problems, natures)
-    emergency = emergency_numbers(reference, natures, list(rule_numbers) if natures else [], problems)
-    return {"urgency": _urgency(set(problems), bool(natures), reference), "emergency_numbers": emergency,
-            "helplines": helplines(reference, set(problems), list(rule_numbers), emergency, children),
-            "advice": triage_advice(reference, problems)}
-
-
-def search_triage(reference: ReferenceData, answer: dict) -> dict | None:
-    """The danger block of a search answer: with a danger read, the same block as the
-    orientation page; otherwise the advice on when to call, if the problems have one."""
-    problems = [p["code"] for p in answer.get("detected_problems", []) if not p.get("worry")]
-    natures = [d["nature"] for d in answer.get("danger_signals", [])]
-    if not problems and not natures:
-        return None
-    block = triage_block(reference, problems, natures)
-    return block if block["urgency"] == "P0" or block["advice"] else None
-
-
 class Engine:
     """Computes orientations from rules, reference data and a service finder."""
 
@@ -283,36 +181,63 @@ class Engine:
         return [candidate.type for candidate in self._rank(matched, context)]
 
     def orient(self, request: OrientationRequest) -> dict:
-        """The orientation answer of ``POST /api/orientations`` (nothing is stored)."""
+        """The orientation answer of ``POST /api/orientations`` (nothing is stored).
+
+        A description is never refused: what was read is answered; what was not is said
+        (``unread``); when Maillage is unsure it asks (``questions``); when nothing precise
+        was understood, the first contacts of the role are suggested. Only a request with
+        neither a description nor a ticked problem is refused."""
         taxonomy = self.reference.taxonomy
         reading = self.reader.read(request.description) if request.description else Reading()
-        problems = list(dict.fromkeys([*request.problems, *reading.problem_codes]))
-        if not problems:
+        dismissed = set(request.dismissed)
+        problems = [p for p in dict.fromkeys([*request.problems, *reading.problem_codes]) if p not in dismissed]
+        problems, confirmed = apply_answers(problems, request.answers, reading)
+        if not problems and not request.description:
             raise InvalidRequest([FieldError("problems", "indiquer au moins une difficulté : "
-                                             "cochée ou décrite avec des mots reconnus")])
-        natures = [finding.code for finding in reading.dangers]
-        context = Context(set(problems), bool(danger_natures(problems, natures)), request.role,
-                          _household_facts(request, reading), reading.signal_codes)
+                                             "cochée ou décrite en quelques mots")])
+        natures = [] if "danger_immediat" in dismissed else [finding.code for finding in reading.dangers]
+        danger = bool(danger_natures(problems, natures)) or bool(confirmed)
+        context = Context(set(problems), danger, request.role, _household_facts(request, reading),
+                          reading.signal_codes)
         matched = [rule for rule in self.rules.rules if rule_matches(rule, context)]
-        candidates = self._rank(matched, context)
+        candidates = self._rank(matched, context) if problems else self._first_contacts(request.role)
         block = triage_block(self.reference, problems, natures, [n for rule in matched for n in rule.numbers],
-                             children=_children_known(context))
+                             children=_children_known(context), confirmed=confirmed)
         suggestions, gaps = self._suggestions(candidates, request, context)
         return {
             "commune": {"insee": request.commune.insee, "name": request.commune.name,
                         "lat": request.commune.lat, "lon": request.commune.lon},
+            "understood": bool(problems),
             "detected_problems": [{"code": f.code, "label": taxonomy.problems[f.code].label,
                                    "matched": list(f.evidence), "worry": f.worry} for f in reading.problems],
             "ignored": [item.as_dict() for item in reading.ignored],
+            "unread": list(reading.unread),
             "signals": [{"code": f.code, "label": self.reader.signal_label(f.code), "matched": list(f.evidence)}
                         for f in reading.signals],
             "problems": [{"code": p, "label": taxonomy.problems[p].label} for p in problems],
-            "danger_signals": [{"nature": f.code, "matched": list(f.evidence)} for f in reading.dangers],
+            "dismissed": [p for p in request.dismissed if p in taxonomy.problems],
+            "danger_signals": [{"nature": f.code, "matched": list(f.evidence)} for f in reading.dangers
+                               if f.code in natures],
+            "questions": questions_for(reading, problems, block["urgency"] == "P0", request.answers, taxonomy),
+            "answers": request.answers.model_dump(exclude_defaults=True),
             **block,
             "suggestions": suggestions,
             "gaps": gaps,
-            "rules_applied": [rule.id for rule in matched],
+            "rules_applied": [rule.id for rule in matched] or ([FIRST_CONTACTS_RULE] if not problems else []),
         }
+
+    def _first_contacts(self, role: str) -> list[Candidate]:
+        """Nothing precise understood: the role's first contacts, with the reason (G5 for
+        caretakers: the landlord's social staff first)."""
+        first = self.rules.first_contacts
+        candidates = []
+        for position, code in enumerate(first.for_role(role)):
+            candidate = Candidate(code, 100 - POSITION_STEP * position)
+            candidate.add_reason(FIRST_CONTACTS_RULE, first.why)
+            if role == "gardien" and code == "service_social_bailleur":
+                candidate.add_reason("G5", self.rules.global_rules["G5"])
+            candidates.append(candidate)
+        return candidates
 
     # -- ranking ---------------------------------------------------------------------
     def _rank(self, matched: list[Rule], context: Context) -> list[Candidate]:

@@ -65,6 +65,22 @@ class Household(BaseModel):
     mesure_protection: Annotated[str, _code("household:mesure_protection", "mesure inconnue")] | None = None
 
 
+DANGER_NOW = Literal["oui", "non", "ne_sait_pas"]
+WHO = Literal["adulte", "enfant", "personne_agee", "proche"]
+
+
+class Answers(BaseModel):
+    """Answers to the questions of a previous answer (``questions``): each re-runs the
+    orientation with what the person said."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    danger_now: DANGER_NOW | None = None
+    who: WHO | None = None
+    seen: Annotated[list[Annotated[str, _code("problems", "code problème inconnu")]],
+                    Field(max_length=MAX_PROBLEMS)] = []
+
+
 class OrientationInput(BaseModel):
     """The body of ``POST /api/orientations``."""
 
@@ -76,6 +92,10 @@ class OrientationInput(BaseModel):
     description: Annotated[str, Field(max_length=MAX_DESCRIPTION)] | None = None
     role: ROLE = "travailleur_social"
     household: Household = Household()
+    answers: Answers = Answers()
+    # Problems read in the description that the person removed from the answer.
+    dismissed: Annotated[list[Annotated[str, _code("problems", "code problème inconnu")]],
+                         Field(max_length=MAX_PROBLEMS)] = []
 
 
 @dataclass
@@ -87,6 +107,8 @@ class OrientationRequest:
     description: str
     role: str
     household: Household
+    answers: Answers = field(default_factory=Answers)
+    dismissed: list[str] = field(default_factory=list)
     extra_errors: list[FieldError] = field(default_factory=list)
     # How the commune was chosen (the other communes of its name, when there are some).
     choice: CommuneChoice | None = None
@@ -135,4 +157,5 @@ def parse_request(data: Any, reference: ReferenceData, territory: frozenset[str]
     return OrientationRequest(commune=choice.commune, choice=choice,
                               problems=list(dict.fromkeys(parsed.problems)),
                               description=_clean_text(parsed.description), role=parsed.role,
-                              household=parsed.household)
+                              household=parsed.household, answers=parsed.answers,
+                              dismissed=list(dict.fromkeys(parsed.dismissed)))

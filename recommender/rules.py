@@ -147,11 +147,25 @@ class Bridge(_Strict):
     why: Annotated[str, Field(min_length=5, max_length=500)]
 
 
+class FirstContacts(_Strict):
+    """Whom to contact first when nothing precise was understood, by role."""
+
+    why: Annotated[str, Field(min_length=10, max_length=500)]
+    gardien: list[TypeCode] = Field(min_length=1)
+    travailleur_social: list[TypeCode] = Field(min_length=1)
+    coordinateur: list[TypeCode] = Field(min_length=1)
+
+    def for_role(self, role: str) -> list[str]:
+        """The first contacts of a role, best first."""
+        return list(getattr(self, role, self.travailleur_social))
+
+
 class RuleSet(_Strict):
     """The whole rules file."""
 
     version: int = 1
     global_rules: dict[str, Annotated[str, Field(min_length=10)]]
+    first_contacts: FirstContacts
     aller_vers_types: list[TypeCode]
     droit_commun_types: list[TypeCode]
     bridges: dict[str, list[Bridge]]

@@ -156,7 +156,6 @@ def test_no_p0_without_danger(client):
     ({"commune": "72181", "problems": ["fatigue"]}, "problems[0]"),
     ({"commune": "72181", "problems": "impayes_loyer"}, "problems"),
     ({"commune": "72181"}, "problems"),
-    ({"commune": "72181", "description": "bonjour"}, "problems"),
     ({"commune": "72181", "problems": ["impayes_loyer"], "role": "maire"}, "role"),
     ({"commune": "72181", "problems": ["impayes_loyer"], "colour": "bleu"}, "colour"),
     ({"commune": "72181", "problems": ["impayes_loyer"], "household": {"age": "82"}}, "household.age"),

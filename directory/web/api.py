@@ -8,7 +8,7 @@ from directory.present import service_detail
 from directory.provenance import field_sources
 from directory.storage import communes_served, get_service
 from directory.web.params import parse_search_params
-from recommender.engine import search_triage
+from recommender.triage import search_triage
 from web.errors import error_response
 from web.params import int_param, text_param
 from web.security import acting_user, is_coordinator

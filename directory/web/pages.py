@@ -11,7 +11,7 @@ from directory.provenance import field_sources
 from directory.storage import communes_served, get_service
 from directory.web.maps import tile_settings
 from directory.web.params import parse_search_params
-from recommender.engine import search_triage
+from recommender.triage import search_triage
 from search.finder import InvalidSearch
 from web.params import BadParameter
 from web.security import acting_user, is_coordinator
