@@ -30,6 +30,7 @@ from reading.context import (
     TextContext,
     load_context_rules,
 )
+from reading.model import ASK_THRESHOLD, DANGER_THRESHOLD, PROBLEM_THRESHOLD, ProblemModel, bundled_model
 from reading.phrases import FILLERS, PRONOUNS, Phrase, PreparedText
 from reading.situations import Situation, SituationFinding, load_situations, read_situations
 from reading.tokens import tokenize
@@ -45,6 +46,8 @@ NOT_AN_AGE = re.compile(r"(?:\by|depuis|pendant|dans|pour|en)$", re.IGNORECASE)
 ELDERLY_AGE = 65
 DANGER = "danger_immediat"
 WEAK_REASON = "un seul signe, trop vague pour conclure"
+# The nature of a danger read by the model alone: any emergency (112 first).
+MODEL_DANGER = "any"
 NEAR_MISS = "near_miss"
 
 
@@ -55,6 +58,7 @@ class Finding:
     code: str
     evidence: tuple[str, ...]
     worry: bool = False  # read under a fear or hypothesis (safety problems only)
+    inferred: bool = False  # read by the statistical model, not from quoted words
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,8 @@ class Reading:
     situations: list[SituationFinding] = field(default_factory=list)
     # The user's words that nothing was read from (« Non compris : crie la nuit »).
     unread: list[str] = field(default_factory=list)
+    # The statistical model's probability that someone must call an emergency number now.
+    danger_score: float = 0.0
     # Household facts stated in the text (« sous curatelle », children, the age).
     facts: dict = field(default_factory=dict)
 
@@ -104,6 +110,11 @@ class Reading:
         return [f for f in self.situations if not f.certain]
 
     @property
+    def danger_possible(self) -> bool:
+        """The model finds the text close to dangers now, without certainty."""
+        return self.danger_score >= ASK_THRESHOLD
+
+    @property
     def understood(self) -> bool:
         """True when anything was read: a problem, a danger, a type or a signal."""
         return bool(self.problems or self.dangers or self.types or self.signals)
@@ -120,10 +131,14 @@ class _Match:
 class Reader:
     """Reads lay text with the compiled vocabulary of a taxonomy and the context rules."""
 
-    def __init__(self, taxonomy: Taxonomy, rules: ContextRules, situations: tuple[Situation, ...] | None = None):
+    def __init__(self, taxonomy: Taxonomy, rules: ContextRules, situations: tuple[Situation, ...] | None = None,
+                 model: ProblemModel | None | bool = True):
         self.taxonomy = taxonomy
         self.rules = rules
         self.vocabulary = build_vocabulary(taxonomy, rules)
+        # ``True``: the bundled model; ``False`` or ``None``: the lexicon and rules alone.
+        self.model = bundled_model() if model is True else (model or None)
+        self.danger_natures = frozenset(sign.rule.nature for sign in self.vocabulary.escalation) | {DANGER}
         self.situations = bundled_situations(rules) if situations is None else situations
         self.situation_by_id = {s.id: s for s in self.situations}
 
@@ -158,7 +173,38 @@ class Reader:
             reading.problems.insert(0, Finding(DANGER, evidence))
         self._near_misses(text, prepared, reading)
         reading.unread = self._unread(text, prepared, context, reading.situations)
+        if self.model is not None:
+            self._read_with_model(text, reading, self._set_aside(reading, context))
         return reading
+
+    def _set_aside(self, reading: Reading, context: TextContext) -> set[str]:
+        """Codes the context rules rule out in this text: matches set aside (negated, past,
+        someone else), the targets of the false friends present, and what a signal reads
+        differently (dealing in the hall is not the household's addiction)."""
+        set_aside = {item.code for item in reading.ignored if item.category not in ("weak", NEAR_MISS)}
+        for friend, _start, _end in context.friends:
+            set_aside |= set(friend.targets)
+        for code in reading.signal_codes:
+            set_aside |= set((self.rules.signals.get(code) or {}).get("instead_of", ()))
+        return set_aside
+
+    def _read_with_model(self, text: str, reading: Reading, set_aside: set[str]) -> None:
+        """Problems the lexicon missed, from the statistical model; never one the context
+        rules set aside (negated, past, someone else, a false friend)."""
+        scores = self.model.scores(text)
+        reading.danger_score = scores.danger
+        present = set(reading.problem_codes)
+        added = [code for code in scores.above(PROBLEM_THRESHOLD)
+                 if code in self.taxonomy.problems and code not in present and code not in set_aside]
+        danger_set_aside = bool(set_aside & self.danger_natures)
+        if not reading.dangers and scores.danger >= DANGER_THRESHOLD and not danger_set_aside:
+            reading.dangers.append(Finding(MODEL_DANGER, (), inferred=True))
+            added.insert(0, DANGER)
+        if not added:
+            return
+        order = {code: i for i, code in enumerate(self.taxonomy.problems)}
+        reading.problems += [Finding(code, (), inferred=True) for code in added if code not in present]
+        reading.problems.sort(key=lambda f: order[f.code])
 
     def _read_situations(self, text: str, prepared: PreparedText, context: TextContext, reading: Reading) -> None:
         """Dangers read from combinations of signs come first: their numbers are the right

@@ -209,7 +209,8 @@ class Engine:
                         "lat": request.commune.lat, "lon": request.commune.lon},
             "understood": bool(problems),
             "detected_problems": [{"code": f.code, "label": taxonomy.problems[f.code].label,
-                                   "matched": list(f.evidence), "worry": f.worry} for f in reading.problems],
+                                   "matched": list(f.evidence), "worry": f.worry, "inferred": f.inferred}
+                                  for f in reading.problems],
             "ignored": [item.as_dict() for item in reading.ignored],
             "unread": list(reading.unread),
             "signals": [{"code": f.code, "label": self.reader.signal_label(f.code), "matched": list(f.evidence)}

@@ -52,6 +52,8 @@ def danger_doubt(reading: Reading, problems: list[str], p0: bool) -> Doubt:
         quoted = "« " + " », « ".join(finding.evidence) + " »"
         doubt.reasons.append(f"signe possible : {finding.situation.label.lower()} ({quoted})")
         doubt.numbers = doubt.numbers or finding.situation.numbers
+    if reading.danger_possible:
+        doubt.reasons.append("la description ressemble à des situations de danger")
     if any(f.worry for f in reading.problems):
         doubt.reasons.append("une crainte est exprimée")
     hidden = sorted(set(problems) & DANGER_CAN_HIDE)

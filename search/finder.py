@@ -116,7 +116,7 @@ def understand(reference: ReferenceData, text: str) -> Understanding:
         problem = taxonomy.problems[code]
         understanding.problems.append(code)
         understanding.detected.append({"code": code, "label": problem.label, "matched": list(finding.evidence),
-                                       "worry": finding.worry})
+                                       "worry": finding.worry, "inferred": finding.inferred})
         understanding.boosts.append(Boost("problems", code, PROBLEM_WEIGHT))
     searched = text
     for item in reading.ignored:

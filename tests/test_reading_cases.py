@@ -39,7 +39,17 @@ def test_reading_query(shared_client, case):
     assert check_query(response.get_json(), case) == []
 
 
-@pytest.mark.parametrize("case", _load("vignettes"), ids=lambda c: f"{c['_file'].split('.')[0]}:{c['id']}")
+def _vignettes() -> list:
+    """Vignettes; a case the statistical reader is known to read otherwise than its author
+    (``model_disagrees``: the reason) is a strict expected failure, listed in
+    docs/QUALITY.md: it turns red the day it passes."""
+    return [pytest.param(case, id=f"{case['_file'].split('.')[0]}:{case['id']}",
+                         marks=[pytest.mark.xfail(strict=True, reason=case["model_disagrees"])]
+                         if case.get("model_disagrees") else [])
+            for case in _load("vignettes")]
+
+
+@pytest.mark.parametrize("case", _vignettes())
 def test_reading_vignette(shared_client, case):
     response = shared_client.post("/api/orientations", json=case["request"])
     assert response.status_code == 200, response.get_json()

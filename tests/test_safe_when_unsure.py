@@ -141,7 +141,7 @@ def test_yes_for_a_child_puts_17_and_119_first(shared_client):
 
 
 def test_a_half_read_situation_asks_and_yes_uses_its_numbers(shared_client):
-    body = {"commune": "72181", "role": "gardien", "description": "la petite du 3e est toute seule dans l'escalier"}
+    body = {"commune": "72181", "role": "gardien", "description": "les enfants du 4 sont souvent seuls"}
     first = orient(shared_client, **body)
     assert first["urgency"] != "P0"
     assert question(first, "danger_now") is not None
@@ -179,3 +179,17 @@ def test_unknown_answers_are_400_naming_the_field(shared_client):
         "commune": "72181", "description": "x", "answers": {"danger_now": "peut-être"}})
     assert response.status_code == 400
     assert response.get_json()["field"] == "answers.danger_now"
+
+
+def test_the_model_adds_what_the_lexicon_missed_and_says_so(shared_client):
+    answer = orient(shared_client, commune="72181", role="travailleur_social",
+                    description="le petit du 2e joue tout seul dans la cour")
+    inferred = [p for p in answer["detected_problems"] if p["inferred"]]
+    assert [p["code"] for p in inferred] == ["enfant_en_danger"]
+    assert inferred[0]["matched"] == []
+
+
+def test_the_model_never_brings_back_what_the_context_rules_set_aside(shared_client):
+    answer = orient(shared_client, commune="72181", role="gardien",
+                    description="la voisine tape sur le plafond avec un balai dès que les enfants courent")
+    assert "enfant_en_danger" not in {p["code"] for p in answer["detected_problems"]}
