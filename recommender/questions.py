@@ -124,3 +124,16 @@ def apply_answers(problems: list[str], answers: Answers, reading: Reading) -> tu
         problems += [code for code in situation.problems if code not in problems]
     numbers = (possible[0].numbers if possible else WHO_NUMBERS.get(answers.who or "", ANY_DANGER_NUMBERS))
     return problems, tuple(numbers)
+
+
+def search_questions(reader, text: str, answer: dict) -> tuple[list[dict], list[str]]:
+    """The danger question of a search (the words re-read: nothing is kept between two
+    requests) and the situations it is about, for the « Oui » link."""
+    if not text:
+        return [], []
+    reading = reader.read(text)
+    problems = [p["code"] for p in answer.get("detected_problems", [])]
+    p0 = bool(answer.get("danger_signals"))
+    asked = [q for q in questions_for(reading, problems, p0, Answers(), reader.taxonomy)
+             if q["id"] == "danger_now"]
+    return asked, [f.situation.id for f in reading.possible_dangers]

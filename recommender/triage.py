@@ -130,14 +130,17 @@ def triage_block(reference: ReferenceData, problems: list[str], natures: list[st
             "advice": situation_advice(reference, natures) + triage_advice(reference, problems)}
 
 
-def search_triage(reference: ReferenceData, answer: dict) -> dict | None:
-    """The danger block of a search answer: with a danger read, the same block as the
-    orientation page; otherwise the advice on when to call, if the problems have one."""
+def search_triage(reference: ReferenceData, answer: dict, danger_confirmed: bool = False) -> dict | None:
+    """The danger block of a search answer: with a danger read (or confirmed by the person's
+    « Oui »), the same block as the orientation page; otherwise the advice on when to
+    call, if the problems have one."""
     problems = [p["code"] for p in answer.get("detected_problems", []) if not p.get("worry")]
     natures = [d["nature"] for d in answer.get("danger_signals", [])]
+    if danger_confirmed and not natures:
+        possible = answer.get("possible_dangers") or []
+        first = numbers_of(reference, possible[0]) if possible else ("112",)
+        return triage_block(reference, ["danger_immediat", *problems], [], confirmed=tuple(first))
     if not problems and not natures:
         return None
     block = triage_block(reference, problems, natures)
     return block if block["urgency"] == "P0" or block["advice"] else None
-
-

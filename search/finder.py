@@ -87,6 +87,7 @@ class Understanding:
     signals: set[str] = field(default_factory=set)
     dangers: list[dict] = field(default_factory=list)
     facts: dict = field(default_factory=dict)  # household facts written in the query (« 19 ans »)
+    unread: list[str] = field(default_factory=list)  # words nothing was read from
     text: str = ""  # the query without the words set aside (« boit pas » is not searched)
 
 
@@ -107,7 +108,8 @@ def understand(reference: ReferenceData, text: str) -> Understanding:
     taxonomy = reference.taxonomy
     understanding = Understanding(signals=reading.signal_codes, facts=dict(reading.facts),
                                   ignored=[item.as_dict() for item in reading.ignored],
-                                  dangers=[{"nature": f.code, "matched": list(f.evidence)} for f in reading.dangers])
+                                  dangers=[{"nature": f.code, "matched": list(f.evidence)} for f in reading.dangers],
+                                  unread=list(reading.unread))
     for finding in reading.types:
         understanding.named_types.append(finding.code)
         understanding.boosts.append(Boost("types", finding.code, TYPE_NAMED_WEIGHT))
@@ -199,6 +201,7 @@ def search_directory(session: Session, index: SearchIndex, reference: ReferenceD
         "facets": facets,
         "detected_problems": understanding.detected,
         "ignored": understanding.ignored,
+        "unread": understanding.unread,
         "danger_signals": understanding.dangers,
         "fuzzy": fuzzy,
         # A town hall (or the generic entry standing for it) answers: its commune is needed.

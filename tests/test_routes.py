@@ -22,7 +22,7 @@ def test_request_schemas_come_from_the_validators(client):
     schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
     assert "types" in schemas["ServiceEntry"]["properties"]
     assert set(schemas["OrientationInput"]["properties"]) == {"commune", "problems", "description", "role",
-                                                              "household"}
+                                                              "household", "answers", "dismissed"}
 
 
 EXPECTED_ROUTES = {

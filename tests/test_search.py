@@ -46,7 +46,7 @@ def test_result_shape(client):
                           "distance_km", "wait", "phone", "score"}
     assert body["detected_problems"] == [{"code": "addiction_alcool",
                                           "label": "Consommation d'alcool problématique",
-                                          "matched": ["alcool"], "worry": False}]
+                                          "matched": ["alcool"], "worry": False, "inferred": False}]
 
 
 def test_services_of_the_commune_rank_first(client):

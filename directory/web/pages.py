@@ -11,6 +11,8 @@ from directory.provenance import field_sources
 from directory.storage import communes_served, get_service
 from directory.web.maps import tile_settings
 from directory.web.params import parse_search_params
+from reading.reader import reader_for
+from recommender.questions import search_questions
 from recommender.triage import search_triage
 from search.finder import InvalidSearch
 from web.params import BadParameter
@@ -54,7 +56,11 @@ def directory_search():
                         or params.problems)
         if searched:
             results = state.search_answer(db_session(), params)
-            triage = search_triage(state.reference, results)
+            answered = request.args.get("danger", "")
+            questions, possible = search_questions(reader_for(taxonomy), params.q, results)
+            results["questions"] = [] if answered in ("oui", "non") else questions
+            results["possible_dangers"] = possible
+            triage = search_triage(state.reference, results, danger_confirmed=answered == "oui")
     except (BadParameter, InvalidSearch) as problem:
         # A commune to choose keeps the words typed; an unreadable parameter starts afresh.
         params = params or parse_search_params({})
