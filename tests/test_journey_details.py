@@ -77,7 +77,7 @@ def test_call_first_speaks_of_one_number_or_of_several(shared_client):
     assert block["data-urgency"] == "P0"
     count = len(block.select("ul.numbers li"))
     text = block.select_one(".call-first").get_text()
-    assert ("celui des numéros" in text) == (count > 1) and ("le numéro ci-dessous" in text) == (count == 1)
+    assert ("celui des numéros" in text) == (count > 1) and ("le numéro ci-dessus" in text) == (count == 1)
 
 
 def _helpline_numbers(client, **body) -> set[str]:

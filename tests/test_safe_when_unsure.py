@@ -193,3 +193,25 @@ def test_the_model_never_brings_back_what_the_context_rules_set_aside(shared_cli
     answer = orient(shared_client, commune="72181", role="gardien",
                     description="la voisine tape sur le plafond avec un balai dès que les enfants courent")
     assert "enfant_en_danger" not in {p["code"] for p in answer["detected_problems"]}
+
+
+def _corpus_sample(count: int = 100) -> list[dict]:
+    """Every n-th text of the labelled corpus (both parts: nothing is tuned here)."""
+    from bench.corpus import load_corpus
+
+    corpus = load_corpus()
+    texts = corpus["tune"] + corpus["holdout"]
+    step = max(1, len(texts) // count)
+    return texts[::step][:count]
+
+
+def test_a_hundred_corpus_texts_alone_are_all_answered(shared_client):
+    communes = ["72181", "72003", "72095", "72154", "72264", "72180"]
+    refused = []
+    for number, item in enumerate(_corpus_sample()):
+        response = shared_client.post("/api/orientations", json={
+            "commune": communes[number % len(communes)], "role": item["role"], "description": item["text"]})
+        answer = response.get_json()
+        if response.status_code != 200 or not (answer["suggestions"] or answer["questions"]):
+            refused.append(item["id"])
+    assert refused == []
