@@ -19,10 +19,11 @@ from directory.paths import SAFE_LOADER
 from reading.phrases import FILLERS
 from reading.tokens import Token, words_of
 
-NEGATED, RESOLVED, HYPOTHETICAL, OTHER_PERSON, FALSE_FRIEND = (
-    "negated", "resolved", "hypothetical", "other_person", "false_friend")
+NEGATED, RESOLVED, HYPOTHETICAL, OTHER_PERSON, FALSE_FRIEND, FALSE_ALARM = (
+    "negated", "resolved", "hypothetical", "other_person", "false_friend", "false_alarm")
 CATEGORY_LABELS = {NEGATED: "négation", RESOLVED: "passé ou arrêté", HYPOTHETICAL: "hypothèse ou crainte",
-                   OTHER_PERSON: "autre personne ou récit", FALSE_FRIEND: "faux ami"}
+                   OTHER_PERSON: "autre personne ou récit", FALSE_FRIEND: "faux ami",
+                   FALSE_ALARM: "fausse alerte, plaisanterie ou absence expliquée : à confirmer"}
 # Negative particles inside a matched span that the phrase does not own (« elle veut pas
 # partir » read by the phrase « elle veut partir »).
 INTERIOR = {"pas": NEGATED, "jamais": NEGATED, "rien": NEGATED, "plus": RESOLVED}
@@ -87,6 +88,17 @@ class ContextRules:
     common_words: frozenset[str] = frozenset()
     # Words whose not being understood is not worth telling (« Non compris : … »).
     not_worth_saying: frozenset[str] = frozenset()
+    # Phrases that turn a danger read into a question (« c'était un film », « en rigolant »).
+    false_alarms: tuple[tuple[str, ...], ...] = ()
+
+    def false_alarm_in(self, words: list[Token]) -> tuple[int, int] | None:
+        """The span of the first false-alarm phrase of a text, if any."""
+        texts = [w.text for w in words]
+        starts = _starts(texts)
+        for sequence in self.false_alarms:
+            for start in _positions(texts, sequence, starts):
+                return start, start + len(sequence) - 1
+        return None
 
     def __hash__(self) -> int:
         return id(self)
@@ -239,4 +251,5 @@ def load_context_rules(path: Path) -> ContextRules:
         signals=raw.get("signals") or {},
         common_words=frozenset(w for text in raw.get("common_words", []) for w in seq(text)),
         not_worth_saying=frozenset(w for text in raw.get("not_worth_saying", []) for w in seq(text)),
+        false_alarms=tuple(seq(text) for text in raw.get("false_alarms", [])),
     )

@@ -24,6 +24,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from directory.text import fold
 
+# Defaults when the model file names none (the training script chooses them out of fold).
 PROBLEM_THRESHOLD = 0.5  # a problem the lexicon missed is added from this probability
 DANGER_THRESHOLD = 0.6  # a danger now, from this probability of P0
 ASK_THRESHOLD = 0.2  # from this probability of P0 the danger question is asked
@@ -42,13 +43,27 @@ def vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
 
 @dataclass(frozen=True)
 class Scores:
-    """Probabilities of each problem code for one text."""
+    """Probabilities of each problem code for one text, with the model's thresholds."""
 
     by_code: dict[str, float]
+    thresholds: dict[str, float]
+    danger_threshold: float = DANGER_THRESHOLD
+    ask_threshold: float = ASK_THRESHOLD
 
-    def above(self, threshold: float) -> list[str]:
-        """Codes at or above a probability, most likely first (never the danger itself)."""
-        return [c for c, p in sorted(self.by_code.items(), key=lambda kv: -kv[1]) if p >= threshold and c != DANGER]
+    def found(self) -> list[str]:
+        """Codes at or above their threshold, most likely first (never the danger itself)."""
+        return [c for c, p in sorted(self.by_code.items(), key=lambda kv: -kv[1])
+                if c != DANGER and p >= self.thresholds.get(c, PROBLEM_THRESHOLD)]
+
+    @property
+    def danger_now(self) -> bool:
+        """Probable enough that someone must call now."""
+        return self.danger >= self.danger_threshold
+
+    @property
+    def danger_possible(self) -> bool:
+        """Close enough to dangers to ask whether someone is in danger now."""
+        return self.danger >= self.ask_threshold
 
     @property
     def danger(self) -> float:
@@ -75,7 +90,9 @@ class ProblemModel:
         n_char = char.shape[1]
         logits = char @ self.coef[:, :n_char].T + word @ self.coef[:, n_char:].T + self.intercept
         probabilities = 1.0 / (1.0 + np.exp(-np.asarray(logits).ravel()))
-        return Scores(dict(zip(self.codes, (float(p) for p in probabilities), strict=True)))
+        return Scores(dict(zip(self.codes, (float(p) for p in probabilities), strict=True)),
+                      self.meta.get("thresholds", {}), self.meta.get("danger_threshold", DANGER_THRESHOLD),
+                      self.meta.get("ask_threshold", ASK_THRESHOLD))
 
     def save(self, path: Path) -> None:
         """Write the model as plain arrays (no pickle)."""

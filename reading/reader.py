@@ -23,6 +23,7 @@ from functools import lru_cache
 from directory.taxonomy import Taxonomy
 from reading.context import (
     CATEGORY_LABELS,
+    FALSE_ALARM,
     HYPOTHETICAL,
     OTHER_PERSON,
     ContextRules,
@@ -30,7 +31,7 @@ from reading.context import (
     TextContext,
     load_context_rules,
 )
-from reading.model import ASK_THRESHOLD, DANGER_THRESHOLD, PROBLEM_THRESHOLD, ProblemModel, bundled_model
+from reading.model import ProblemModel, bundled_model
 from reading.phrases import FILLERS, PRONOUNS, Phrase, PreparedText
 from reading.situations import Situation, SituationFinding, load_situations, read_situations
 from reading.tokens import tokenize
@@ -89,8 +90,12 @@ class Reading:
     situations: list[SituationFinding] = field(default_factory=list)
     # The user's words that nothing was read from (« Non compris : crie la nuit »).
     unread: list[str] = field(default_factory=list)
-    # The statistical model's probability that someone must call an emergency number now.
+    # The statistical model's probability that someone must call an emergency number now,
+    # and whether it is high enough to ask.
     danger_score: float = 0.0
+    danger_asked: bool = False
+    # Dangers read, then turned into a question by a false-alarm phrase (their natures).
+    demoted: list[str] = field(default_factory=list)
     # Household facts stated in the text (« sous curatelle », children, the age).
     facts: dict = field(default_factory=dict)
 
@@ -111,8 +116,9 @@ class Reading:
 
     @property
     def danger_possible(self) -> bool:
-        """The model finds the text close to dangers now, without certainty."""
-        return self.danger_score >= ASK_THRESHOLD
+        """A danger is possible without certainty: the model finds the text close to dangers
+        now, or a danger read was turned into a question by a false-alarm phrase."""
+        return self.danger_asked or bool(self.demoted)
 
     @property
     def understood(self) -> bool:
@@ -168,6 +174,7 @@ class Reader:
             reading.facts["age"] = reading.age
         self._read_dangers(text, prepared, context, reading)
         self._read_situations(text, prepared, context, reading)
+        self._false_alarm(text, prepared, reading)
         if reading.dangers and DANGER not in reading.problem_codes:
             evidence = tuple(w for finding in reading.dangers for w in finding.evidence)
             reading.problems.insert(0, Finding(DANGER, evidence))
@@ -193,11 +200,12 @@ class Reader:
         rules set aside (negated, past, someone else, a false friend)."""
         scores = self.model.scores(text)
         reading.danger_score = scores.danger
+        reading.danger_asked = scores.danger_possible
         present = set(reading.problem_codes)
-        added = [code for code in scores.above(PROBLEM_THRESHOLD)
+        added = [code for code in scores.found()
                  if code in self.taxonomy.problems and code not in present and code not in set_aside]
         danger_set_aside = bool(set_aside & self.danger_natures)
-        if not reading.dangers and scores.danger >= DANGER_THRESHOLD and not danger_set_aside:
+        if not reading.dangers and scores.danger_now and not danger_set_aside:
             reading.dangers.append(Finding(MODEL_DANGER, (), inferred=True))
             added.insert(0, DANGER)
         if not added:
@@ -205,6 +213,25 @@ class Reader:
         order = {code: i for i, code in enumerate(self.taxonomy.problems)}
         reading.problems += [Finding(code, (), inferred=True) for code in added if code not in present]
         reading.problems.sort(key=lambda f: order[f.code])
+
+    def _false_alarm(self, text: str, prepared: PreparedText, reading: Reading) -> None:
+        """« c'était un film », « en rigolant », « elle m'avait prévenu qu'elle partait » : a
+        danger read in such a text becomes a question (« Quelqu'un est-il en danger
+        maintenant ? »), never a silent no: the danger may still be real."""
+        span = self.rules.false_alarm_in(prepared.words) if (reading.dangers or reading.situations) else None
+        if span is None:
+            return
+        marker = prepared.quote(span[0], span[1], text)
+        added_by_situations = {f.evidence for f in reading.situations if f.certain}
+        reading.situations = [SituationFinding(f.situation, f.evidence, False, f.spans) for f in reading.situations]
+        reading.problems = [f for f in reading.problems if f.evidence not in added_by_situations]
+        for finding in reading.dangers:
+            reading.ignored.append(Ignored(finding.code, marker, FALSE_ALARM, CATEGORY_LABELS[FALSE_ALARM]))
+        if reading.dangers:
+            reading.ignored.append(Ignored(DANGER, marker, FALSE_ALARM, CATEGORY_LABELS[FALSE_ALARM]))
+            reading.demoted = [f.code for f in reading.dangers]
+        reading.dangers = []
+        reading.problems = [f for f in reading.problems if f.code != DANGER]
 
     def _read_situations(self, text: str, prepared: PreparedText, context: TextContext, reading: Reading) -> None:
         """Dangers read from combinations of signs come first: their numbers are the right
