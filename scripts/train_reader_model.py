@@ -63,6 +63,32 @@ def _probabilities(char, word, coef, intercept, texts: list[str]) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(features @ coef.T + intercept)))
 
 
+OUT_OF_FOLD: dict = {}
+
+
+def _record_out_of_fold(readings, out_of_fold, labels, codes, thresholds) -> None:
+    """Scores of the lexicon and model together, out of fold by author: the tuning part's
+    honest figures (in-sample figures of a trained model say nothing)."""
+    danger_column = codes.index(DANGER)
+    tp = fp = fn = 0
+    for i, reading in enumerate(readings):
+        aside = {item.code for item in reading.ignored if item.category != "weak"}
+        for j, code in enumerate(codes):
+            if code == DANGER:
+                found = bool(reading.dangers) or out_of_fold[i, j] >= DANGER_THRESHOLD
+            else:
+                found = code in reading.problem_codes or (out_of_fold[i, j] >= thresholds[code] and code not in aside)
+            tp += found and labels[i, j]
+            fp += found and not labels[i, j]
+            fn += (not found) and labels[i, j]
+    p0 = labels[:, danger_column]
+    read_p0 = np.array([bool(r.dangers) for r in readings]) | (out_of_fold[:, danger_column] >= DANGER_THRESHOLD)
+    OUT_OF_FOLD.update({"micro_precision": round(float(tp / (tp + fp)), 3),
+                        "micro_recall": round(float(tp / (tp + fn)), 3),
+                        "p0_recall": round(float(read_p0[p0].mean()), 3),
+                        "false_p0_rate": round(float(read_p0[~p0].mean()), 3)})
+
+
 def _thresholds(texts: list[dict], labels: np.ndarray, codes: list[str]) -> tuple[dict, float]:
     """Per-problem thresholds and the question's threshold, from out-of-fold probabilities
     (folds by author) combined with what the lexicon alone reads."""
@@ -86,6 +112,7 @@ def _thresholds(texts: list[dict], labels: np.ndarray, codes: list[str]) -> tupl
             fn = (~found & labels[:, j]).sum()
             scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
         thresholds[code] = float(CANDIDATE_THRESHOLDS[int(np.argmax(scores))])
+    _record_out_of_fold(readings, out_of_fold, labels, codes, thresholds)
     danger = out_of_fold[:, codes.index(DANGER)]
     read_p0 = np.array([bool(r.dangers) or bool(r.possible_dangers) for r in readings])
     p0 = labels[:, codes.index(DANGER)]
@@ -117,6 +144,7 @@ def train() -> ProblemModel:
     meta = {"trained_on": "tuning part: corpus authors A, B, C and detection_labelled tune",
             "texts": len(texts), "fingerprint": fingerprint(texts), "C": REGULARISATION,
             "thresholds": thresholds, "danger_threshold": DANGER_THRESHOLD, "ask_threshold": ask,
+            "out_of_fold": dict(OUT_OF_FOLD),
             "threshold_choice": "out of fold, folds by author: best F1 with the lexicon per problem; "
                                 f"question: every tuning P0 read or asked ({ASK_RECALL:.0%})"}
     return ProblemModel(codes, char, word, coef, intercept, meta)
@@ -128,7 +156,8 @@ def main() -> None:
     path = DATA_DIR / "reader_model.npz"
     model.save(path)
     print(f"{path.name}: {model.meta['texts']} texts, {model.coef.shape[1]} features, "
-          f"{path.stat().st_size // 1024} KB, question from {model.meta['ask_threshold']}")
+          f"{path.stat().st_size // 1024} KB, question from {model.meta['ask_threshold']}, "
+          f"out of fold: {model.meta['out_of_fold']}")
 
 
 if __name__ == "__main__":
