@@ -52,6 +52,17 @@ def form_to_body(form) -> tuple[dict, list[FieldError]]:
         household["demande_mdph_en_cours"] = True
     if household:
         body["household"] = household
+    answers = _answers(form)
+    if answers:
+        body["answers"] = answers
+    dismissed = _getlist(form, "dismissed")
+    if dismissed:
+        body["dismissed"] = dismissed
+    return body, errors
+
+
+def _answers(form) -> dict:
+    """Answers to the questions of a previous answer (``answer_<question>`` fields)."""
     answers: dict = {}
     for name in ("danger_now", "who"):
         value = (form.get(f"answer_{name}") or "").strip()
@@ -60,9 +71,4 @@ def form_to_body(form) -> tuple[dict, list[FieldError]]:
     seen = _getlist(form, "answer_seen")
     if seen:
         answers["seen"] = seen
-    if answers:
-        body["answers"] = answers
-    dismissed = _getlist(form, "dismissed")
-    if dismissed:
-        body["dismissed"] = dismissed
-    return body, errors
+    return answers

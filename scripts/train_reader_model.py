@@ -9,8 +9,9 @@ character and word n-grams, classes balanced. The thresholds are chosen on out-o
 probabilities with the folds split BY AUTHOR (each fold a writer the model has not read):
 for each problem, the threshold that gives the best F1 of the lexicon and the model together;
 for the danger question, the highest threshold at which every P0 text of the tuning part is
-either read P0 or asked about. Deterministic: the same corpus gives the same file. ``tests/test_reader_model.py`` checks that the bundled model was trained on
-today's tuning part.
+either read P0 or asked about. Deterministic: the same corpus gives the same file.
+``tests/test_reader_model.py`` checks that the bundled model was trained on today's
+tuning part.
 """
 
 from __future__ import annotations
