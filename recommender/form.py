@@ -32,6 +32,20 @@ def form_to_body(form) -> tuple[dict, list[FieldError]]:
     description = (form.get("description") or "").strip()
     if description:
         body["description"] = description
+    household = _household(form, errors)
+    if household:
+        body["household"] = household
+    answers = _answers(form)
+    if answers:
+        body["answers"] = answers
+    dismissed = _getlist(form, "dismissed")
+    if dismissed:
+        body["dismissed"] = dismissed
+    return body, errors
+
+
+def _household(form, errors: list[FieldError]) -> dict:
+    """What is known of the household, from the form's fields (bad numbers into ``errors``)."""
     household: dict = {}
     for name in INT_FIELDS:
         raw = (form.get(name) or "").strip()
@@ -50,15 +64,7 @@ def form_to_body(form) -> tuple[dict, list[FieldError]]:
             household[name] = value
     if form.get("demande_mdph_en_cours"):
         household["demande_mdph_en_cours"] = True
-    if household:
-        body["household"] = household
-    answers = _answers(form)
-    if answers:
-        body["answers"] = answers
-    dismissed = _getlist(form, "dismissed")
-    if dismissed:
-        body["dismissed"] = dismissed
-    return body, errors
+    return household
 
 
 def _answers(form) -> dict:
