@@ -90,6 +90,8 @@ class Reading:
     situations: list[SituationFinding] = field(default_factory=list)
     # The user's words that nothing was read from (« Non compris : crie la nuit »).
     unread: list[str] = field(default_factory=list)
+    # The same, word by word as typed (for a search by name when nothing was understood).
+    unread_words: list[str] = field(default_factory=list)
     # The statistical model's probability that someone must call an emergency number now,
     # and whether it is high enough to ask.
     danger_score: float = 0.0
@@ -179,7 +181,7 @@ class Reader:
             evidence = tuple(w for finding in reading.dangers for w in finding.evidence)
             reading.problems.insert(0, Finding(DANGER, evidence))
         self._near_misses(text, prepared, reading)
-        reading.unread = self._unread(text, prepared, context, reading.situations)
+        reading.unread, reading.unread_words = self._unread(text, prepared, context, reading.situations)
         if self.model is not None:
             self._read_with_model(text, reading, self._set_aside(reading, context))
         return reading
@@ -251,8 +253,9 @@ class Reader:
         reading.problems.sort(key=lambda f: order[f.code])
 
     def _unread(self, text: str, prepared: PreparedText, context: TextContext,
-                situations: list[SituationFinding]) -> list[str]:
-        """Runs of meaningful words that no phrase, trigger or sign covers, quoted."""
+                situations: list[SituationFinding]) -> tuple[list[str], list[str]]:
+        """Runs of meaningful words that no phrase, trigger or sign covers, quoted, and
+        those words one by one."""
         covered = self._covered(prepared, context, situations)
         runs: list[list[int]] = []
         for position, token in enumerate(prepared.words):
@@ -263,7 +266,8 @@ class Reader:
                 runs[-1].append(position)
             else:
                 runs.append([position])
-        return [prepared.quote(run[0], run[-1], text) for run in runs][:MAX_UNREAD]
+        return ([prepared.quote(run[0], run[-1], text) for run in runs][:MAX_UNREAD],
+                [prepared.quote(p, p, text) for run in runs for p in run])
 
     def _covered(self, prepared: PreparedText, context: TextContext,
                  situations: list[SituationFinding]) -> set[int]:

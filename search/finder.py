@@ -29,6 +29,9 @@ PROBLEM_WEIGHT = 2.0
 PROBLEM_TYPE_WEIGHT = 4.0
 # A query word of a problem's vocabulary (the field boost the problem words had as text).
 PROBLEM_WORD_WEIGHT = 1.0
+# What a query nothing was understood from is searched in: names, types and places.
+NAMED_FIELDS = ("name", "type_text", "place_text")
+MEANINGFUL_WORD = 4
 
 
 class InvalidSearch(ValueError):
@@ -88,6 +91,7 @@ class Understanding:
     dangers: list[dict] = field(default_factory=list)
     facts: dict = field(default_factory=dict)  # household facts written in the query (« 19 ans »)
     unread: list[str] = field(default_factory=list)  # words nothing was read from
+    unread_words: list[str] = field(default_factory=list)
     text: str = ""  # the query without the words set aside (« boit pas » is not searched)
 
 
@@ -109,7 +113,7 @@ def understand(reference: ReferenceData, text: str) -> Understanding:
     understanding = Understanding(signals=reading.signal_codes, facts=dict(reading.facts),
                                   ignored=[item.as_dict() for item in reading.ignored],
                                   dangers=[{"nature": f.code, "matched": list(f.evidence)} for f in reading.dangers],
-                                  unread=list(reading.unread))
+                                  unread=list(reading.unread), unread_words=list(reading.unread_words))
     for finding in reading.types:
         understanding.named_types.append(finding.code)
         understanding.boosts.append(Boost("types", finding.code, TYPE_NAMED_WEIGHT))
@@ -141,12 +145,15 @@ def is_open(hours_osm: str | None, now: dt.datetime) -> bool:
 
 def search_directory(session: Session, index: SearchIndex, reference: ReferenceData,
                      params: SearchParams, now: dt.datetime | None = None,
-                     answer_types: Callable[[list[str], set[str], dict], list[str]] | None = None) -> dict:
+                     answer_types: Callable[[list[str], set[str], dict], list[str]] | None = None,
+                     first_contacts: tuple[str, ...] = ()) -> dict:
     """Run a directory search and shape the answer of ``GET /api/services``.
 
     ``answer_types(problems, signals, facts)`` gives the service types that answer the problems
     understood in ``q``, best first (the orientation rules, ``Engine.rank_types``);
-    without it, each problem's own list of types is used."""
+    without it, each problem's own list of types is used. When nothing is understood in
+    ``q``, its words are searched in names, types and places only, and the answer names
+    the ``first_contacts`` (types) to turn to."""
     taxonomy = reference.taxonomy
     _check_codes(params.types, taxonomy.service_types, "type", "type de service")
     _check_codes(params.domains, taxonomy.domains, "domain", "domaine")
@@ -157,25 +164,37 @@ def search_directory(session: Session, index: SearchIndex, reference: ReferenceD
                              services_by_departement=index.services_by_departement)
     commune = choice.commune if choice else None
     understanding = understand(reference, params.q) if params.q else Understanding()
+    understood = bool(understanding.problems or understanding.named_types)
+    if params.q and not understood:
+        # Nothing understood: the meaningful words alone (« rendu », « clés »), never « il »
+        # or « les », and only in names, types and places (NAMED_FIELDS below).
+        understanding.text = " ".join(w for w in understanding.unread_words if len(w) >= MEANINGFUL_WORD)
     wanted: list[str] = []
     if understanding.problems and not params.types:
         wanted = (answer_types(understanding.problems, understanding.signals, understanding.facts) if answer_types
                   else [t for p in understanding.problems for t in taxonomy.problems[p].service_types])
     boosts = understanding.boosts + [Boost("types", code, PROBLEM_TYPE_WEIGHT / (1 + 0.35 * rank))
                                      for rank, code in enumerate(wanted)]
-    boosts += vocabulary_boosts(reference, index, understanding.text)
+    if understood or not params.q:
+        boosts += vocabulary_boosts(reference, index, understanding.text)
     request = SearchRequest(
         text=understanding.text, boosts=boosts, types=params.types, domains=params.domains,
         problems=params.problems, statuses=params.statuses,
         coverage_keys=keys_for_commune(commune.insee, commune.departement) if commune else [],
         # A commune's search reads its département's partition, not the whole country.
         partitions=[commune.departement] if commune else None,
+        text_fields=NAMED_FIELDS if params.q and not understood else None,
     )
     # A query is answered with the commune's own town hall only (never when the types are
     # chosen: a coordinator listing every mairie sees them all).
     local_types = taxonomy.local_only_types if params.q and not params.types else frozenset()
-    national = index.national(request) if commune is None and not params.open_now else None
-    if national is not None:
+    nothing_to_search = bool(params.q) and not understood and not params.types and not index.analyse(request.text)
+    national = index.national(request) if commune is None and not params.open_now and not nothing_to_search \
+        else None
+    if nothing_to_search:
+        # Every word set aside or not worth searching: no list of unrelated services.
+        total, page, facets, fuzzy = 0, [], {"types": {}, "domains": {}}, False
+    elif national is not None:
         # Tens of thousands of matches: ranked over arrays, objects made for the page only.
         answer = select_national(national, bool(params.q), wanted, understanding.named_types,
                                  params.offset, params.limit, local_types)
@@ -204,6 +223,9 @@ def search_directory(session: Session, index: SearchIndex, reference: ReferenceD
         "unread": understanding.unread,
         "danger_signals": understanding.dangers,
         "fuzzy": fuzzy,
+        "understood": understood if params.q else None,
+        "first_contacts": [{"type": code, "type_label": taxonomy.type_label(code)} for code in first_contacts]
+        if params.q and not understood and not params.types else [],
         # A town hall (or the generic entry standing for it) answers: its commune is needed.
         "commune_needed": commune is None and any(taxonomy.local_only_types.intersection(r["types"])
                                                   for r in results),

@@ -215,3 +215,29 @@ def test_a_hundred_corpus_texts_alone_are_all_answered(shared_client):
         if response.status_code != 200 or not (answer["suggestions"] or answer["questions"]):
             refused.append(item["id"])
     assert refused == []
+
+
+# -- a search nothing is understood from ----------------------------------------------------------
+@pytest.mark.parametrize("q", ["il boit pas", "il a rendu les clés", "il cherche de l'aide pour ses papiers"])
+def test_a_search_nothing_is_read_from_lists_no_unrelated_service(shared_client, q):
+    answer = shared_client.get("/api/services", query_string={"q": q, "commune": "72181"}).get_json()
+    assert answer["understood"] is False
+    assert answer["results"] == []
+    assert [f["type"] for f in answer["first_contacts"]][0] == "service_social_bailleur"
+
+
+def test_a_search_nothing_is_read_from_still_finds_a_name(shared_client):
+    answer = shared_client.get("/api/services", query_string={"q": "Tarmac", "commune": "72181"}).get_json()
+    assert answer["results"] and all("Tarmac" in r["name"] for r in answer["results"])
+
+
+def test_the_search_page_says_nothing_was_understood_and_asks(shared_client):
+    from tests.conftest import parse_html
+
+    page = parse_html(shared_client.get("/annuaire", query_string={"q": "la dame du 5 m'inquiète",
+                                                                   "commune": "72181"}))
+    notice = page.select_one("#rien-compris")
+    assert notice is not None
+    assert [li["data-type"] for li in notice.select(".first-contacts li")][0] == "service_social_bailleur"
+    assert page.select_one(".question[data-question='danger_now']") is not None
+    assert page.select_one("#danger-oui")["href"].endswith("danger=oui")

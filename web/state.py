@@ -47,7 +47,8 @@ class AppState:
         (one cheap check when nothing changed); ``index.stale`` says when results may
         miss a change saved on another server."""
         fresh = self.sync.catch_up()
-        answer = search_directory(session, self.search, self.reference, params, answer_types=self.rank_types)
+        answer = search_directory(session, self.search, self.reference, params, answer_types=self.rank_types,
+                                  first_contacts=tuple(self.rules.first_contacts.gardien))
         answer["index"] = {"stale": False, "behind": 0} if fresh else _lag_view(self.sync)
         return answer
 

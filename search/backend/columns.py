@@ -258,7 +258,7 @@ class NationalColumns:
     def match(self, partitions: list[Partition], request: SearchRequest, terms: list[str]) -> NationalMatches:
         """Every service matching ``request`` (its words already analysed into ``terms``),
         with its best score."""
-        clauses = [(field, term, 1.0) for term in terms for field in TEXT_FIELDS]
+        clauses = [(field, term, 1.0) for term in terms for field in (request.text_fields or TEXT_FIELDS)]
         clauses += [(b.field, b.value, b.weight) for b in request.boosts]
         filters = [(field, value) for attribute, field in FILTER_FIELDS.items()
                    for value in getattr(request, attribute)]

@@ -352,14 +352,15 @@ def _write_atomically(file: Path, value: str) -> None:
     partial.replace(file)
 
 
-def _text_query(terms: list[str], fuzzy: bool) -> Q.Query | None:
+def _text_query(terms: list[str], fuzzy: bool, fields: tuple[str, ...] | None = None) -> Q.Query | None:
     parts = []
+    fields = fields or TEXT_FIELDS
     for term in terms:
-        alternatives = [Q.Term(f, term) for f in TEXT_FIELDS]
+        alternatives = [Q.Term(f, term) for f in fields]
         if fuzzy and len(term) >= 5 and not term.isdigit():
             distance = 1 if len(term) < 8 else 2
             alternatives += [Q.FuzzyTerm(f, term, maxdist=distance, prefixlength=1)
-                             for f in ("name", "type_text", "description")]
+                             for f in ("name", "type_text", "description") if f in fields]
         parts.append(_Union(alternatives))
     return _Union(parts) if parts else None
 
@@ -374,7 +375,7 @@ def _filter(request: SearchRequest) -> Q.Query | None:
 
 
 def _run(partitions: list[Partition], request: SearchRequest, terms: list[str], fuzzy: bool) -> SearchOutcome:
-    text_query = _text_query(terms, fuzzy)
+    text_query = _text_query(terms, fuzzy, request.text_fields)
     boosts = [Q.Term(b.field, b.value, boost=b.weight) for b in request.boosts]
     if text_query is None and not boosts:
         main: Q.Query = Q.Every()

@@ -55,6 +55,9 @@ class SearchRequest:
     statuses: list[str] = field(default_factory=list)
     coverage_keys: list[str] = field(default_factory=list)
     partitions: list[str] | None = None
+    # The fields the words are searched in (all text fields when None): a query nothing was
+    # understood from matches names, types and places only, never a common word of a description.
+    text_fields: tuple[str, ...] | None = None
 
 
 @dataclass
