@@ -20,12 +20,14 @@ from pathlib import Path
 import yaml
 from sqlmodel import Session, select
 
+from bench.corpus import load_corpus
 from bench.fts import fts_query
 from bench.memory import peak_memory_mb
 from directory.models import Service
 from directory.paths import DATA_DIR, PROJECT_ROOT
 from directory.reference import load_reference
 from directory.storage import all_services, make_engine
+from reading.reader import reader_for
 from recommender.engine import Engine
 from recommender.request import parse_request
 from recommender.rules import load_rules
@@ -122,6 +124,13 @@ def run_queries(directory: Path, rounds: int = 3, seed: int = 72, carte: bool = 
         times = [_timed(orientation.orient, parse_request(body, reference, services_by_departement=sarthe))
                  for _ in range(rounds) for body in vignettes]
         report["orientation"] = percentiles(times)
+        # The reader alone (lexicon, context rules, situations, model) on the 1,100 texts of
+        # the labelled corpus: what every search and orientation with words pays.
+        reader = reader_for(reference.taxonomy)
+        texts = [item["text"] for part in load_corpus().values() for item in part]
+        reader.read(texts[0])
+        report["reader"] = percentiles([_timed(reader.read, text) for text in texts])
+        report["reader_texts"] = len(texts)
         report["query_process_peak_mb"] = peak_memory_mb()
         if carte:
             report.update(_carte_size(session, reference))

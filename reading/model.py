@@ -82,13 +82,15 @@ class ProblemModel:
         self.coef = coef.astype(np.float32)
         self.intercept = intercept.astype(np.float32)
         self.meta = meta
+        # Transposed once, contiguous: a text's scores are two sparse × dense products.
+        n_char = len(char.vocabulary_)
+        self._char_coef = np.ascontiguousarray(self.coef[:, :n_char].T)
+        self._word_coef = np.ascontiguousarray(self.coef[:, n_char:].T)
 
     def scores(self, text: str) -> Scores:
         """The probability of each problem code for a text."""
-        char = self.char.transform([text])
-        word = self.word.transform([text])
-        n_char = char.shape[1]
-        logits = char @ self.coef[:, :n_char].T + word @ self.coef[:, n_char:].T + self.intercept
+        logits = (self.char.transform([text]) @ self._char_coef + self.word.transform([text]) @ self._word_coef
+                  + self.intercept)
         probabilities = 1.0 / (1.0 + np.exp(-np.asarray(logits).ravel()))
         return Scores(dict(zip(self.codes, (float(p) for p in probabilities), strict=True)),
                       self.meta.get("thresholds", {}), self.meta.get("danger_threshold", DANGER_THRESHOLD),

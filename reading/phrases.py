@@ -127,11 +127,26 @@ class PreparedText:
             self.content_plain_stems.append({token.stem} | ({token.lemma} if token.lemma else set()))
         self.all_stems = set().union(*self.content_stems) if self.content_stems else set()
         self.all_stems |= set(self.plain_stems) | set(self.plain_words)
+        self._found: dict[int, list[tuple[int, int]]] = {}
+        self._plain_set = frozenset(self.plain_words)
 
     def find_all(self, phrase: Phrase) -> list[tuple[int, int]]:
-        """Every ``(first, last)`` word span where the phrase occurs (indices in ``words``)."""
+        """Every ``(first, last)`` word span where the phrase occurs (indices in ``words``);
+        computed once per phrase and text (the reader asks again for what it covers)."""
+        key = id(phrase)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = self._find(phrase)
+        return found
+
+    def _find(self, phrase: Phrase) -> list[tuple[int, int]]:
         if phrase.mode == STRICT:
-            return self._sequences(phrase, [strict_forms(w) for w in phrase.words], self.plain_words)
+            forms = [strict_forms(w) for w in phrase.words]
+            if forms[-1].isdisjoint(self._plain_set):
+                return []
+            return self._sequences(phrase, forms, self.plain_words)
+        if phrase.stems[-1] not in self.all_stems:
+            return []  # its last word, never the one missing, is nowhere in the text
         if phrase.mode == EXACT:
             return self._sequences(phrase, [{s} for s in phrase.stems], self.plain_stems)
         return self._fuzzy(phrase)
