@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from bench.corpus import load_corpus  # noqa: E402
 from directory.paths import DATA_DIR  # noqa: E402
 from directory.reference import load_reference  # noqa: E402
-from reading.model import DANGER, DANGER_THRESHOLD, ProblemModel, vectorizers  # noqa: E402
+from reading.model import DANGER, DANGER_THRESHOLD, ProblemModel, terms_of, vectorizers  # noqa: E402
 from reading.reader import Reader, reader_rules  # noqa: E402
 
 REGULARISATION = 10.0
@@ -148,7 +148,7 @@ def train() -> ProblemModel:
             "out_of_fold": dict(OUT_OF_FOLD),
             "threshold_choice": "out of fold, folds by author: best F1 with the lexicon per problem; "
                                 f"question: every tuning P0 read or asked ({ASK_RECALL:.0%})"}
-    return ProblemModel(codes, char, word, coef, intercept, meta)
+    return ProblemModel(codes, terms_of(char), char.idf_, terms_of(word), word.idf_, coef, intercept, meta)
 
 
 def main() -> None:

@@ -57,3 +57,22 @@ def test_thresholds_were_chosen_out_of_fold_by_author():
     assert "folds by author" in meta["threshold_choice"]
     assert set(meta["out_of_fold"]) == {"micro_precision", "micro_recall", "p0_recall", "false_p0_rate"}
     assert 0 < meta["ask_threshold"] < meta["danger_threshold"]
+
+
+def test_the_server_side_n_grams_give_scikit_learns_probabilities():
+    """The model is applied with numpy alone; scikit-learn's vectorizers, given the same
+    vocabularies and idf, give the same probabilities."""
+    from reading.model import vectorizers
+
+    model = bundled_model()
+    char, word = vectorizers()
+    for vectorizer, terms, idf in ((char, model.char_terms, model.char_idf), (word, model.word_terms, model.word_idf)):
+        vectorizer.vocabulary_ = {term: i for i, term in enumerate(terms)}
+        vectorizer.idf_ = idf
+    corpus = load_corpus()
+    texts = [t["text"] for t in corpus["tune"][:60] + corpus["holdout"][:60]] + ["", "a", "ça va"]
+    for text in texts:
+        logits = (char.transform([text]) @ model.coef[:, :len(model.char_terms)].T
+                  + word.transform([text]) @ model.coef[:, len(model.char_terms):].T + model.intercept)
+        expected = 1 / (1 + np.exp(-np.asarray(logits).ravel()))
+        assert np.allclose([model.scores(text).by_code[c] for c in model.codes], expected, atol=1e-4), text
