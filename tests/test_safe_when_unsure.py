@@ -241,3 +241,13 @@ def test_the_search_page_says_nothing_was_understood_and_asks(shared_client):
     assert [li["data-type"] for li in notice.select(".first-contacts li")][0] == "service_social_bailleur"
     assert page.select_one(".question[data-question='danger_now']") is not None
     assert page.select_one("#danger-oui")["href"].endswith("danger=oui")
+
+
+def test_structures_unrelated_to_a_gas_leak_fold_under_the_danger_box(shared_client):
+    from tests.conftest import parse_html
+
+    page = parse_html(shared_client.get("/annuaire", query_string={"q": "odeur de gaz dans la cage d'escalier",
+                                                                   "commune": "72181"}))
+    assert page.select_one("section.urgency")["data-urgency"] == "P0"
+    assert page.select_one("details.results-fold ol.result-list") is not None
+    assert page.select_one(".triage-advice[data-code='gas']") is not None
