@@ -25,6 +25,33 @@ def month_year(day: dt.date) -> str:
     return f"{MONTHS[day.month - 1]} {day.year}"
 
 
+# The source an edit by the network gives the fields it changes.
+NETWORK_EDIT = "saisie du réseau"
+
+
+def changed_shown_fields(before: dict, after: dict) -> list[str]:
+    """The sheet's facts (``SHOWN_FIELDS``) whose value differs between two entries."""
+    from directory.diff import value_at
+
+    def fact(data: dict, path: str):
+        if path == "contacts.phone.number":
+            phone = value_at(data, "contacts.phone") or {}
+            return phone.get("number"), phone.get("placeholder")
+        return value_at(data, path)
+
+    return [path for path, _label in SHOWN_FIELDS if fact(before, path) != fact(after, path)]
+
+
+def record_edit_sources(session: Session, service_id: str, paths: list[str], day: dt.date) -> None:
+    """An edit replaces the source of each fact it changes: « saisie du réseau », its date
+    (a phone replaced by hand no longer credits the register that gave the old one)."""
+    for path in paths:
+        source = session.get(FieldSource, (service_id, path)) or FieldSource(
+            service_id=service_id, path=path, source_label=NETWORK_EDIT, source_date=day)
+        source.source_label, source.source_date = NETWORK_EDIT, day
+        session.add(source)
+
+
 def field_sources(session: Session, service_id: str) -> dict[str, FieldSource]:
     """The recorded sources of a service's fields, by path."""
     return {s.path: s for s in session.exec(select(FieldSource).where(FieldSource.service_id == service_id))}

@@ -126,14 +126,22 @@ def _write_links(session: Session, entry: ServiceEntry, reference: ReferenceData
         session.add(ServiceTypeLink(service_id=entry.id, type_code=code))
 
 
+def create_entry(session: Session, entry: ServiceEntry, reference: ReferenceData) -> None:
+    """Insert a new entry inside the caller's transaction, never an update: when its id is
+    taken (by another request, even one committed a moment ago) the key refuses it and
+    SQLAlchemy raises ``IntegrityError`` — no read-then-write race."""
+    session.add(Service(**entry_to_columns(entry), updated_at=utcnow()))
+    session.flush()
+    _write_links(session, entry, reference, new=True)
+
+
 def apply_entry(session: Session, entry: ServiceEntry, reference: ReferenceData) -> str:
-    """Insert or update one entry inside the caller's transaction; return what happened."""
+    """Insert or update one entry inside the caller's transaction; return what happened
+    (bulk loads: an id already stored is updated)."""
     columns = entry_to_columns(entry)
     row = session.get(Service, entry.id)
     if row is None:
-        session.add(Service(**columns, updated_at=utcnow()))
-        session.flush()
-        _write_links(session, entry, reference, new=True)
+        create_entry(session, entry, reference)
         return "created"
     if row_to_data(row) == entry.to_data():
         return "unchanged"

@@ -155,6 +155,49 @@ def test_the_phone_says_where_it_comes_from(app, client, tmp_path):
     assert phone["text"] == "Téléphone : data·inclusion (dora), novembre 2026" and phone["date"] == DATE
 
 
+def test_a_phone_accepted_then_replaced_by_hand_names_the_edit(app, client, tmp_path):
+    """Provenance follows the data: the register no longer gets the credit for a number the
+    network typed afterwards."""
+    import datetime as dt
+
+    from directory.schema import validate_entry
+    from directory.storage import row_to_data
+    from workspace.editing import save_entry
+
+    run(app, write(tmp_path, [structure()], [service()]))
+    (proposal,) = _pending(app)
+    state = app.extensions["maillage"]
+    decide(state.engine, None, state.reference, proposal.id, ["contacts.phone"], "coord@example.org")
+    row = _row(app, "ccas-allonnes")
+    data = row_to_data(row)
+    data["contacts"]["phone"] = {"number": "02 43 80 99 99", "placeholder": False, "source": "appel au CCAS"}
+    entry, errors = validate_entry(data, state.reference)
+    assert errors == []
+    save_entry(state.engine, None, state.reference, entry, "coord@example.org", row.version)
+    detail = client.get("/api/services/ccas-allonnes").get_json()
+    phone = next(p for p in detail["provenance"] if p["field"] == "contacts.phone.number")
+    assert phone["source"] == "saisie du réseau" and phone["date"] == dt.date.today().isoformat()
+
+
+def test_accepted_hours_carry_the_records_date(app, client, tmp_path):
+    run(app, write(tmp_path, [structure()], [service(horaires_accueil="Mo-Fr 09:00-12:00")]))
+    (proposal,) = _pending(app)
+    state = app.extensions["maillage"]
+    decide(state.engine, None, state.reference, proposal.id, None, "coord@example.org")
+    detail = client.get("/api/services/ccas-allonnes").get_json()
+    hours = next(p for p in detail["provenance"] if p["field"] == "hours")
+    assert hours["date"] == DATE and hours["source"] == "data·inclusion (dora)"
+
+
+def test_the_public_label_never_comes_from_the_file(app, tmp_path):
+    hostile = "Préfecture — numéro officiel vérifié"
+    run(app, write(tmp_path, [structure(source=hostile)], [service(source=hostile)]))
+    (proposal,) = _pending(app)
+    labels = {proposal.source_label, *(c.get("proposed", {}).get("source", "") for c in proposal.changes.values()
+                                       if isinstance(c.get("proposed"), dict))}
+    assert hostile not in " ".join(labels) and proposal.source_label == "data·inclusion"
+
+
 def test_a_town_hall_says_its_facts_come_from_the_annuaire(shared_client):
     detail = shared_client.get("/api/services/mairie-72039-bonnetable").get_json()
     texts = {p["field"]: p["text"] for p in detail["provenance"]}

@@ -168,3 +168,39 @@ def test_the_import_command_refuses_an_unknown_format(runner, tmp_path, fmt):
     path = write_csv(tmp_path, [csv_line()])
     result = runner.invoke(args=["import", "--format", fmt, str(path)])
     assert result.exit_code != 0 and "data-inclusion" in result.output
+
+
+def test_establishments_sharing_a_siret_are_never_merged(app, tmp_path):
+    """Three establishments of one legal body share its SIRET: three new proposals, never
+    an update of the first (its name and commune replaced)."""
+    path = write_csv(tmp_path, [
+        csv_line(nofinesset="720100001", rs="ANTENNE ALPHA", rslongue="", commune="039",
+                 ligneacheminement="72110 BONNETABLE", siret="26720000100012"),
+        csv_line(nofinesset="720100002", rs="ANTENNE BETA", rslongue="", commune="180",
+                 ligneacheminement="72600 MAMERS", siret="26720000100012"),
+        csv_line(nofinesset="720100003", rs="ANTENNE GAMMA", rslongue="", commune="264",
+                 ligneacheminement="72300 SABLE SUR SARTHE", siret="26720000100012"),
+    ])
+    summary = run(app, path)
+    assert summary.new == 3 and summary.updates == 0
+    proposals = _pending(app)
+    assert sorted(p.entry["identifiers"]["finess"] for p in proposals) == ["720100001", "720100002", "720100003"]
+    assert all(p.kind == "new" for p in proposals)
+
+
+def test_two_imports_at_once_each_keep_their_own_records(app, tmp_path, monkeypatch):
+    """The second import matched its records before the first committed (it did not know
+    the shared ones were proposed): the shared ones are « déjà proposé(s) », its own all stay."""
+    from workspace import review
+
+    shared = [csv_line(nofinesset=f"7202000{n:02d}", rs=f"CMP PARTAGE {n}", rslongue="") for n in range(6)]
+    own_a = [csv_line(nofinesset=f"7203000{n:02d}", rs=f"CMP PREMIER {n}", rslongue="") for n in range(3)]
+    own_b = [csv_line(nofinesset=f"7204000{n:02d}", rs=f"CMP SECOND {n}", rslongue="") for n in range(4)]
+    first = run(app, write_csv(tmp_path, shared + own_a, name="a.csv"))
+    assert first.new == 9
+    monkeypatch.setattr(review, "known_fingerprints", lambda session: set())
+    second = run(app, write_csv(tmp_path, shared + own_b, name="b.csv"))
+    assert second.new == 4 and second.already_proposed == 6
+    numbers = sorted(p.entry["identifiers"]["finess"] for p in _pending(app))
+    assert numbers == sorted([f"7202000{n:02d}" for n in range(6)] + [f"7203000{n:02d}" for n in range(3)]
+                             + [f"7204000{n:02d}" for n in range(4)])

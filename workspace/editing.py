@@ -15,15 +15,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
 from directory.changes import record_changes
 from directory.diff import FieldChange, diff_entries
 from directory.models import Service
+from directory.provenance import changed_shown_fields, record_edit_sources
 from directory.reference import ReferenceData
 from directory.schema import FieldError, ServiceEntry, validate_entry
-from directory.storage import apply_entry, refresh_statistics, row_to_data
+from directory.storage import apply_entry, create_entry, refresh_statistics, row_to_data
 from search.sync import IndexSync
 from workspace.models import ServiceVersion
 
@@ -78,24 +80,26 @@ def save_entry(engine: Engine, index: IndexSync | None, reference: ReferenceData
                user_email: str, expected_version: int | None, action: str = "update") -> int:
     """Create or update an entry; return its new version. ``expected_version`` is the version
     the editor started from (None for a creation)."""
+    if expected_version is None:
+        return _create(engine, index, reference, entry, user_email)
     with Session(engine) as session:
         try:
             row = session.get(Service, entry.id)
-            if row is None and expected_version is not None:
+            if row is None:
                 raise EditError([FieldError("id", "cette structure n'existe plus")])
-            if row is not None and expected_version is None:
-                raise EditError([FieldError("id", f"identifiant déjà utilisé « {entry.id} »")])
-            if row is not None:
-                if row.version != expected_version:
-                    current = row_to_data(row)
-                    raise StaleVersion(current, row.version, diff_entries(current, entry.to_data()))
-                _ensure_baseline(session, row)
+            if row.version != expected_version:
+                current = row_to_data(row)
+                raise StaleVersion(current, row.version, diff_entries(current, entry.to_data()))
+            _ensure_baseline(session, row)
+            before = row_to_data(row)
             outcome = apply_entry(session, entry, reference)
             session.flush()
             row = session.get(Service, entry.id)
             if outcome != "unchanged":
-                _record(session, row, "create" if expected_version is None else action, user_email)
+                _record(session, row, action, user_email)
                 record_changes(session, [entry.id])
+                record_edit_sources(session, entry.id, changed_shown_fields(before, entry.to_data()),
+                                    dt.date.today())
             version = row.version
             session.commit()
         except StaleDataError:
@@ -104,6 +108,29 @@ def save_entry(engine: Engine, index: IndexSync | None, reference: ReferenceData
                 row = fresh.get(Service, entry.id)
                 current = row_to_data(row)
                 raise StaleVersion(current, row.version, diff_entries(current, entry.to_data())) from None
+        except BaseException:
+            session.rollback()
+            raise
+    _catch_up(index)
+    return version
+
+
+def _create(engine: Engine, index: IndexSync | None, reference: ReferenceData, entry: ServiceEntry,
+            user_email: str) -> int:
+    """A creation in one transaction that inserts or fails on the key: of concurrent
+    creations of one id, the first committed wins and the others get « identifiant déjà
+    utilisé » (never an update through a create path, never a 500)."""
+    with Session(engine) as session:
+        try:
+            create_entry(session, entry, reference)
+            row = session.get(Service, entry.id)
+            _record(session, row, "create", user_email)
+            record_changes(session, [entry.id])
+            version = row.version
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            raise EditError([FieldError("id", f"identifiant déjà utilisé « {entry.id} »")]) from None
         except BaseException:
             session.rollback()
             raise

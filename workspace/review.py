@@ -25,7 +25,8 @@ from workspace.models import Proposal as ProposalRow
 
 ACTION = "proposition"
 # Paths whose source is shown under another name (the phone block is its number).
-SOURCE_PATHS = {"contacts.phone": "contacts.phone.number"}
+# (The provenance of hours is read under « hours », where the sheet shows them.)
+SOURCE_PATHS = {"contacts.phone": "contacts.phone.number", "hours.osm": "hours"}
 
 
 def known_fingerprints(session: Session) -> set[str]:
@@ -51,11 +52,27 @@ def import_records(engine: Engine, reference: ReferenceData, records: Iterable[I
         try:
             session.commit()
         except IntegrityError:
-            # Another coordinator imported the same file at the same moment: theirs stands.
+            # Another import proposed some of the same records at the same moment: each
+            # record on its own (a savepoint each), theirs stand and ours are all kept.
             session.rollback()
-            summary.already_proposed += summary.new + summary.updates
-            summary.new = summary.updates = 0
+            _store_one_by_one(session, proposals, batch, summary)
     return summary
+
+
+def _store_one_by_one(session: Session, proposals: list[Proposal], batch: str, summary: ImportSummary) -> None:
+    """Store proposals each in its own savepoint: one already proposed (by a concurrent
+    import) is counted as such, never a reason to lose the others."""
+    for proposal in proposals:
+        try:
+            with session.begin_nested():
+                session.add(_row(proposal, batch))
+        except IntegrityError:
+            summary.already_proposed += 1
+            if proposal.kind == "new":
+                summary.new -= 1
+            else:
+                summary.updates -= 1
+    session.commit()
 
 
 def _row(proposal: Proposal, batch: str) -> ProposalRow:

@@ -51,7 +51,9 @@ def _problems(service: v1.Service | None, mapping: dict) -> list[str]:
 
 def _record(structure: v1.Structure | None, service: v1.Service | None, where: str, mapping: dict) -> ImportedRecord:
     item = service or structure
-    label = f"data·inclusion ({item.source})"
+    # The public label names a source data·inclusion publishes, never a string of the file.
+    known = mapping.get("sources") or {}
+    label = f"data·inclusion ({known[item.source]})" if item.source in known else "data·inclusion"
     insee = (service.code_insee if service else None) or (structure.code_insee if structure else None)
     place = item if item.code_insee or not structure else structure
     hours = item.horaires_accueil or (structure.horaires_accueil if structure else None)

@@ -130,7 +130,8 @@ class Directory:
 
     def __init__(self, entries: Iterable[dict]):
         self.by_id: dict[str, dict] = {}
-        self.by_identifier: dict[tuple[str, str], str] = {}
+        # Several entries may share a number (three establishments of one SIRET).
+        self.by_identifier: dict[tuple[str, str], list[str]] = {}
         self.by_commune: dict[str | None, list[tuple[str, str]]] = {}
         for entry in entries:
             self.add(entry)
@@ -141,7 +142,7 @@ class Directory:
         for path in IDENTIFIER_PATHS:
             value = value_at(entry, path)
             if value:
-                self.by_identifier[(path, value)] = entry["id"]
+                self.by_identifier.setdefault((path, value), []).append(entry["id"])
         commune = (entry.get("site") or {}).get("commune")
         self.by_commune.setdefault(commune, []).append((entry["id"], name_key(entry["name"])))
 
@@ -149,8 +150,12 @@ class Directory:
         """(service id, how) of the entry this record describes, or (None, None)."""
         for path in IDENTIFIER_PATHS:
             value = record.values.get(path)
-            if value and (path, value) in self.by_identifier:
-                return self.by_identifier[(path, value)], path.split(".")[1].replace("_", "·")
+            # A shared number (one SIRET, several FINESS establishments) matches only the entry
+            # whose other numbers do not differ: never another establishment.
+            candidates = [service_id for service_id in self.by_identifier.get((path, value), []) if value
+                          and not self._numbers_differ(record, self.by_id[service_id])]
+            if len(candidates) == 1:
+                return candidates[0], path.split(".")[1].replace("_", "·")
         commune = record.values.get("site.commune")
         name = name_key(record.values.get("name", ""))
         best, score = None, 0.0
@@ -160,11 +165,15 @@ class Directory:
                 best, score = service_id, ratio
         if best is not None and score >= NAME_MATCH_MIN:
             # A number of the same register that differs says it is another service.
-            entry = self.by_id[best]
-            if not any(record.values.get(p) and value_at(entry, p) and record.values[p] != value_at(entry, p)
-                       for p in IDENTIFIER_PATHS):
+            if not self._numbers_differ(record, self.by_id[best]):
                 return best, f"nom et commune ({round(score)} %)"
         return None, None
+
+    @staticmethod
+    def _numbers_differ(record: ImportedRecord, entry: dict) -> bool:
+        """A number of the same register that differs says it is another service."""
+        return any(record.values.get(p) and value_at(entry, p) and record.values[p] != value_at(entry, p)
+                   for p in IDENTIFIER_PATHS)
 
 
 def _same(current: Any, proposed: Any, path: str) -> bool:

@@ -1,0 +1,56 @@
+"""Hardening, third pass: concurrent creations and decisions never overwrite, merge or 500
+(issue « Hardening, third pass »). Runs on PostgreSQL too (``MAILLAGE_TEST_DATABASE_URL``)."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlmodel import Session, select
+
+from directory.schema import validate_entry
+from directory.storage import get_service
+from tests.factories import make_entry
+from workspace.editing import EditError, save_entry
+from workspace.models import ServiceVersion
+
+IDS = [f"course-{n}" for n in range(5)]
+WRITERS = 10
+
+
+def test_concurrent_creations_of_one_id_give_one_winner_each_and_no_overwrite(app):
+    state = app.extensions["maillage"]
+    barrier = threading.Barrier(len(IDS) * WRITERS, timeout=30)
+    outcomes: dict[str, list[tuple[str, str]]] = {service_id: [] for service_id in IDS}
+    lock = threading.Lock()
+
+    def create(service_id: str, writer: int) -> None:
+        entry, errors = validate_entry(make_entry(id=service_id, name=f"Structure {service_id} par {writer}"),
+                                       state.reference)
+        assert errors == []
+        barrier.wait()
+        try:
+            save_entry(state.engine, None, state.reference, entry, f"auteur{writer}@example.org", None)
+            outcome = ("created", entry.name)
+        except EditError as error:
+            outcome = ("refused", error.errors[0].message)
+        except Exception as error:  # noqa: BLE001 - the outcome is what the test checks
+            outcome = ("error", repr(error))
+        with lock:
+            outcomes[service_id].append(outcome)
+
+    threads = [threading.Thread(target=create, args=(service_id, writer))
+               for service_id in IDS for writer in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    with Session(state.engine) as session:
+        for service_id in IDS:
+            results = outcomes[service_id]
+            created = [name for kind, name in results if kind == "created"]
+            assert len(created) == 1, results
+            assert sorted(kind for kind, _ in results) == ["created"] + ["refused"] * (WRITERS - 1)
+            assert all("identifiant déjà utilisé" in text for kind, text in results if kind == "refused")
+            assert get_service(session, service_id).name == created[0]
+            versions = session.exec(select(ServiceVersion).where(ServiceVersion.service_id == service_id)).all()
+            assert [v.action for v in versions] == ["create"]
