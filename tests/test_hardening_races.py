@@ -54,3 +54,55 @@ def test_concurrent_creations_of_one_id_give_one_winner_each_and_no_overwrite(ap
             assert get_service(session, service_id).name == created[0]
             versions = session.exec(select(ServiceVersion).where(ServiceVersion.service_id == service_id)).all()
             assert [v.action for v in versions] == ["create"]
+
+
+# -- hostile parameters: a clear 400, never a 500 (PostgreSQL refuses NUL and over-long text) --------
+import pytest  # noqa: E402
+
+from tests.factories import login  # noqa: E402
+
+
+@pytest.mark.parametrize("path", ["/api/services/%00", "/services/%00", "/services/a%00b",
+                                  "/coordination/services/%00/historique", "/annuaire?q=il%00boit"])
+def test_a_nul_character_in_the_address_is_a_400(client, path):
+    response = client.get(path)
+    assert response.status_code == 400
+
+
+def test_a_nul_character_in_the_login_form_is_a_400(client):
+    response = client.post("/connexion", data={"email": "a\x00b@example.org", "password": "x"})
+    assert response.status_code == 400
+
+
+def test_a_value_too_long_for_its_column_is_a_400_not_a_500(app, client, users):
+    from sqlmodel import Session
+
+    from workspace import accounts
+
+    # The validator's bound is the first guard; the database's refusal is the net.
+    with Session(app.extensions["maillage"].engine) as session, pytest.raises(accounts.AccountError):
+        accounts.create_user(session, "a" * 300 + "@example.org", "un mot de passe très long", "coordinateur")
+    login(client)
+    response = client.post("/api/services", json=make_entry(id="x" * 130))
+    assert response.status_code == 400
+
+
+# -- authentication ------------------------------------------------------------------------------------
+def test_a_bogus_bearer_token_is_a_401_even_with_a_session_cookie(client, users):
+    login(client)
+    response = client.post("/api/services", json={"id": "nouvelle", "name": "Nouvelle"},
+                           headers={"Authorization": "Bearer n-importe-quoi"})
+    assert response.status_code == 401
+
+
+def test_login_drops_a_planted_session_and_its_csrf_token(app, users):
+    client = app.test_client()
+    client.get("/connexion")
+    with client.session_transaction() as planted:
+        planted["csrf_token"] = "jeton-connu-de-l-attaquant"
+        planted["marque"] = "posée avant la connexion"
+    app.config["WTF_CSRF_ENABLED"] = False
+    login(client)
+    with client.session_transaction() as after:
+        assert "marque" not in after
+        assert after.get("csrf_token") != "jeton-connu-de-l-attaquant"

@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge, SecurityError
 
 from search.backend import SearchUnavailable
@@ -14,6 +14,7 @@ from search.finder import InvalidSearch
 from web.params import BadParameter
 
 log = logging.getLogger("maillage")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 MESSAGES = {
     400: "Requête invalide",
@@ -85,6 +86,29 @@ def init_app(app: Flask) -> None:
             if name.lower() != "content-type":
                 response.headers[name] = value
         return response
+
+    @app.before_request
+    def _refuse_nul_characters():
+        """A NUL character never reaches the database (PostgreSQL refuses it in text, SQLite
+        keeps it): the address, its parameters and the form fields are checked at the edge."""
+        for name, value in (("(adresse)", request.path), *request.args.items(multi=True),
+                            *(request.form.items(multi=True) if request.mimetype in FORM_TYPES else ())):
+            if "\x00" in value or "\x00" in name:
+                return error_response(400, "Caractère nul refusé dans la requête.", name if name else "(adresse)")
+        return None
+
+    @app.errorhandler(DataError)
+    def _value_refused(_error: DataError):
+        # A value the database refuses (too long for its column, a character it cannot store):
+        # the request is at fault, nothing was written (the transaction is rolled back).
+        log.warning("Valeur refusée par la base pendant %s %s", request.method, request.path)
+        return error_response(400, "Valeur refusée : texte trop long ou caractère non autorisé.", "(valeur)")
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(_error: IntegrityError):
+        log.warning("Conflit d'écriture pendant %s %s", request.method, request.path)
+        return error_response(409, "Conflit : cette valeur existe déjà ou vient d'être modifiée ; "
+                                   "rechargez et recommencez.")
 
     @app.errorhandler(OperationalError)
     def _database_down(_error: OperationalError):

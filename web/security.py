@@ -76,10 +76,18 @@ def session_is_fresh(login_at, hours: float, now: float | None = None) -> bool:
 
 
 def start_session(user: User) -> None:
-    """Log a user in for at most ``SESSION_HOURS`` (the cookie expires then too)."""
+    """Log a user in for at most ``SESSION_HOURS`` (the cookie expires then too). The
+    pre-login session is dropped first: a cookie planted before login (and its CSRF token)
+    is worth nothing after it."""
+    session.clear()
     login_user(user)
     session[LOGIN_AT_KEY] = int(time.time())
     session.permanent = True
+
+
+def has_bearer() -> bool:
+    """True when the request authenticates with ``Authorization: Bearer`` (valid or not)."""
+    return request.headers.get("Authorization", "").lower().startswith("bearer ")
 
 
 def bearer_user() -> User | None:
@@ -92,10 +100,10 @@ def bearer_user() -> User | None:
 
 
 def acting_user() -> User | None:
-    """The authenticated user (token or session), or None."""
-    user = bearer_user()
-    if user is not None:
-        return user
+    """The authenticated user (token or session), or None. A request with a Bearer header
+    is the token's alone: a bad token never falls back to the session's cookie."""
+    if has_bearer():
+        return bearer_user()
     return current_user if current_user.is_authenticated else None
 
 
@@ -202,7 +210,9 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/api/"):
             # CSRF protects ambient credentials (a session cookie) only: a bearer token is
             # not ambient, and an anonymous call gets its 401 from the view.
-            if request.headers.get("Authorization", "").lower().startswith("bearer "):
+            if has_bearer():
+                if bearer_user() is None:
+                    abort(401)  # a bad token is refused, never a fallback to the cookie
                 return
             if not current_user.is_authenticated:
                 return

@@ -129,4 +129,7 @@ def db_session() -> Session:
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
-        session.close()
+        try:
+            session.close()
+        except Exception:  # noqa: BLE001 - a connection the database terminated: the answer is sent
+            log.warning("Session de base non refermée proprement (connexion interrompue)")

@@ -38,9 +38,14 @@ def check_password(password_hash: str, password: str) -> bool:
         return False
 
 
+MAX_EMAIL = 254  # the column's length (RFC 5321's limit)
+
+
 def create_user(session: Session, email: str, password: str, role: str) -> User:
     """Create an account (the caller commits)."""
     email = email.strip().lower()
+    if len(email) > MAX_EMAIL:
+        raise AccountError(f"adresse e-mail trop longue ({MAX_EMAIL} caractères au plus)")
     if not _EMAIL.match(email):
         raise AccountError(f"adresse e-mail invalide « {email} »")
     if role not in ROLES:
