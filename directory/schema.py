@@ -259,6 +259,9 @@ class Identifiers(_Strict):
         return value
 
 
+MAX_ID = 120  # the column's length (service.id)
+
+
 class ServiceEntry(_Strict):
     """A concrete structure of the territory, as stored, edited, imported and exported."""
 
@@ -292,6 +295,8 @@ class ServiceEntry(_Strict):
     @field_validator("id", mode="before")
     @classmethod
     def _slug(cls, value: Any) -> Any:
+        if isinstance(value, str) and len(value.strip()) > MAX_ID:
+            raise _fail(f"identifiant trop long ({MAX_ID} caractères au plus)")
         if isinstance(value, str) and not SLUG.match(value.strip()):
             raise _fail(f"identifiant invalide « {value} » : minuscules, chiffres et tirets")
         return value

@@ -122,8 +122,13 @@ def test_session_api_writes_need_the_csrf_header(csrf_client):
                                                 "csrf_token": token}).status_code == 302
     refused = csrf_client.patch(f"/api/services/{SERVICE}", json={}, headers={"If-Match": '"1"'})
     assert refused.status_code == 400 and refused.get_json()["field"] == "csrf_token"
+    # The session is new at login: the token of the login page no longer counts.
+    stale = csrf_client.patch(f"/api/services/{SERVICE}", json={"zone_label": "Allonnes"},
+                              headers={"If-Match": '"1"', "X-CSRFToken": token})
+    assert stale.status_code == 400 and stale.get_json()["field"] == "csrf_token"
+    fresh = parse_html(csrf_client.get("/coordination/")).select_one('input[name="csrf_token"]')["value"]
     accepted = csrf_client.patch(f"/api/services/{SERVICE}", json={"zone_label": "Allonnes"},
-                                 headers={"If-Match": '"1"', "X-CSRFToken": token})
+                                 headers={"If-Match": '"1"', "X-CSRFToken": fresh})
     assert accepted.status_code == 200
     # The orientation computation stays open to API clients.
     assert csrf_client.post("/api/orientations", json={"commune": "72003", "problems": ["incurie"]}).status_code == 200

@@ -53,6 +53,7 @@ def error_response(status: int, message: str | None = None, field: str | None = 
 
 def init_app(app: Flask) -> None:
     """Register the handlers."""
+    _register_edge_checks(app)
 
     @app.errorhandler(BadParameter)
     @app.errorhandler(InvalidSearch)
@@ -87,29 +88,6 @@ def init_app(app: Flask) -> None:
                 response.headers[name] = value
         return response
 
-    @app.before_request
-    def _refuse_nul_characters():
-        """A NUL character never reaches the database (PostgreSQL refuses it in text, SQLite
-        keeps it): the address, its parameters and the form fields are checked at the edge."""
-        for name, value in (("(adresse)", request.path), *request.args.items(multi=True),
-                            *(request.form.items(multi=True) if request.mimetype in FORM_TYPES else ())):
-            if "\x00" in value or "\x00" in name:
-                return error_response(400, "Caractère nul refusé dans la requête.", name if name else "(adresse)")
-        return None
-
-    @app.errorhandler(DataError)
-    def _value_refused(_error: DataError):
-        # A value the database refuses (too long for its column, a character it cannot store):
-        # the request is at fault, nothing was written (the transaction is rolled back).
-        log.warning("Valeur refusée par la base pendant %s %s", request.method, request.path)
-        return error_response(400, "Valeur refusée : texte trop long ou caractère non autorisé.", "(valeur)")
-
-    @app.errorhandler(IntegrityError)
-    def _conflict(_error: IntegrityError):
-        log.warning("Conflit d'écriture pendant %s %s", request.method, request.path)
-        return error_response(409, "Conflit : cette valeur existe déjà ou vient d'être modifiée ; "
-                                   "rechargez et recommencez.")
-
     @app.errorhandler(OperationalError)
     def _database_down(_error: OperationalError):
         log.error("Base de données injoignable pendant %s %s", request.method, request.path)
@@ -132,6 +110,33 @@ def init_app(app: Flask) -> None:
         return error_response(500, "Une erreur interne est survenue ; l'équipe a été prévenue.")
 
     app.register_error_handler(InternalServerError, lambda e: error_response(500))
+
+
+def _register_edge_checks(app: Flask) -> None:
+    """What never reaches the database, and what it refuses: a 400 or a 409, never a 500."""
+
+    @app.before_request
+    def _refuse_nul_characters():
+        """A NUL character never reaches the database (PostgreSQL refuses it in text, SQLite
+        keeps it): the address, its parameters and the form fields are checked at the edge."""
+        for name, value in (("(adresse)", request.path), *request.args.items(multi=True),
+                            *(request.form.items(multi=True) if request.mimetype in FORM_TYPES else ())):
+            if "\x00" in value or "\x00" in name:
+                return error_response(400, "Caractère nul refusé dans la requête.", name if name else "(adresse)")
+        return None
+
+    @app.errorhandler(DataError)
+    def _value_refused(_error: DataError):
+        # A value the database refuses (too long for its column, a character it cannot store):
+        # the request is at fault, nothing was written (the transaction is rolled back).
+        log.warning("Valeur refusée par la base pendant %s %s", request.method, request.path)
+        return error_response(400, "Valeur refusée : texte trop long ou caractère non autorisé.", "(valeur)")
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(_error: IntegrityError):
+        log.warning("Conflit d'écriture pendant %s %s", request.method, request.path)
+        return error_response(409, "Conflit : cette valeur existe déjà ou vient d'être modifiée ; "
+                                   "rechargez et recommencez.")
 
 
 def _french(error: HTTPException) -> str | None:

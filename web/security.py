@@ -144,6 +144,27 @@ def admin_required(view):
     return wrapper
 
 
+def _csrf_for_writes():
+    """CSRF for every write made with a session cookie; a Bearer token is checked instead."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    # An unknown route or method answers its 404/405, not a token error.
+    if request.routing_exception is not None:
+        return
+    if request.method in SAFE_METHODS or request.path in CSRF_EXEMPT_PATHS:
+        return
+    if request.path.startswith("/api/"):
+        # CSRF protects ambient credentials (a session cookie) only: a bearer token is
+        # not ambient, and an anonymous call gets its 401 from the view.
+        if has_bearer():
+            if bearer_user() is None:
+                abort(401)  # a bad token is refused, never a fallback to the cookie
+            return
+        if not current_user.is_authenticated:
+            return
+    csrf.protect()
+
+
 def _content_security_policy(tiles_url: str) -> str:
     """The policy with a ``{nonce}`` placeholder: inline scripts run only with this request's nonce."""
     tile_host = ""
@@ -198,25 +219,7 @@ def init_app(app: Flask) -> None:
         if request.endpoint in LARGE_BODY_ENDPOINTS:
             request.max_content_length = MAX_IMPORT_BODY
 
-    @app.before_request
-    def _csrf_for_writes():
-        if not app.config.get("WTF_CSRF_ENABLED", True):
-            return
-        # An unknown route or method answers its 404/405, not a token error.
-        if request.routing_exception is not None:
-            return
-        if request.method in SAFE_METHODS or request.path in CSRF_EXEMPT_PATHS:
-            return
-        if request.path.startswith("/api/"):
-            # CSRF protects ambient credentials (a session cookie) only: a bearer token is
-            # not ambient, and an anonymous call gets its 401 from the view.
-            if has_bearer():
-                if bearer_user() is None:
-                    abort(401)  # a bad token is refused, never a fallback to the cookie
-                return
-            if not current_user.is_authenticated:
-                return
-        csrf.protect()
+    app.before_request(_csrf_for_writes)
 
     @app.after_request
     def _headers(response):
