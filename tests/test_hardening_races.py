@@ -106,3 +106,26 @@ def test_login_drops_a_planted_session_and_its_csrf_token(app, users):
     with client.session_transaction() as after:
         assert "marque" not in after
         assert after.get("csrf_token") != "jeton-connu-de-l-attaquant"
+
+
+def test_the_review_queue_pages_fifty_at_a_time(app, client, users):
+    """Thousands of pending proposals: the page shows 50 of them and says how many there are."""
+    import datetime as dt
+
+    from workspace.models import Proposal
+
+    with Session(app.extensions["maillage"].engine) as session:
+        for n in range(120):
+            session.add(Proposal(fingerprint=f"fp-{n}", batch="test", kind="new", service_id=f"nouvelle-{n}",
+                                 source="finess", source_id=str(n), source_label="FINESS (data.gouv)",
+                                 source_date=dt.date(2026, 10, 1), match=None, changes={},
+                                 entry=make_entry(id=f"nouvelle-{n}", name=f"Nouvelle {n}")))
+        session.commit()
+    login(client)
+    from tests.conftest import parse_html
+
+    first = parse_html(client.get("/coordination/propositions"))
+    assert len(first.select("section.proposal")) == 50
+    assert "120 propositions en attente" in first.select_one("#pages").get_text()
+    last = parse_html(client.get("/coordination/propositions", query_string={"page": 3}))
+    assert len(last.select("section.proposal")) == 20 and last.select_one("#next-page") is None

@@ -86,9 +86,10 @@ def _row(proposal: Proposal, batch: str) -> ProposalRow:
         entry=proposal.entry)
 
 
-def pending(session: Session) -> list[ProposalRow]:
-    """Proposals waiting for a decision, oldest first."""
-    return list(session.exec(select(ProposalRow).where(ProposalRow.status == "pending").order_by(ProposalRow.id)))
+def pending(session: Session, offset: int = 0, limit: int | None = None) -> list[ProposalRow]:
+    """Proposals waiting for a decision, oldest first (a page of them with ``limit``)."""
+    query = select(ProposalRow).where(ProposalRow.status == "pending").order_by(ProposalRow.id).offset(offset)
+    return list(session.exec(query.limit(limit) if limit is not None else query))
 
 
 def pending_count(session: Session) -> int:

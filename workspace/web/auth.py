@@ -1,7 +1,8 @@
 """Login and logout of coordinators (readers need no account).
 
-Login attempts are limited per client address and per account (an attack spread over
-many addresses still meets the account's limit). Logout ends every session of the user.
+Login attempts are limited per client address, and per account *and* address: failed
+attempts from other addresses never lock the owner out of their own account (argon2 and
+the address limits keep guessing slow). Logout ends every session of the user.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ TOO_MANY = "Trop de tentatives de connexion : réessayez plus tard."
 
 
 def _account_key() -> str:
-    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+    """One account from one address (an attacker elsewhere never uses up the owner's tries)."""
+    return "account:" + (request.form.get("email") or "").strip().lower()[:254] + "@" + (request.remote_addr or "")
 
 
 def safe_next(target: str | None) -> str:

@@ -6,16 +6,18 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlmodel import select
 
 from directory.diff import FIELD_LABELS, format_value
-from directory.storage import get_service
+from directory.models import Service
 from web.security import acting_user, coordinator_required
 from web.state import current_state, db_session
 from workspace.editing import EditError, StaleVersion
 from workspace.models import Proposal
-from workspace.review import decide, pending
+from web.params import int_param
+from workspace.review import decide, pending, pending_count
 
 bp = Blueprint("review", __name__, url_prefix="/coordination")
 LABELS = {**FIELD_LABELS, "contacts.phone": "Téléphone"}
 RECENT = 20
+PAGE_SIZE = 50  # proposals per page: 100,000 pending never make one page
 
 
 def _shown(path: str, value) -> str:
@@ -24,8 +26,8 @@ def _shown(path: str, value) -> str:
     return format_value(value)
 
 
-def _card(session, row: Proposal) -> dict:
-    service = get_service(session, row.service_id) if row.kind == "update" else None
+def _card(row: Proposal, services: dict) -> dict:
+    service = services.get(row.service_id) if row.kind == "update" else None
     fields = []
     for path, change in row.changes.items():
         fields.append({"path": path, "label": LABELS.get(path, path),
@@ -37,12 +39,20 @@ def _card(session, row: Proposal) -> dict:
 @bp.get("/propositions")
 @coordinator_required
 def proposals():
-    """Pending proposals, oldest first, with the recent decisions."""
+    """Pending proposals, oldest first, a page of ``PAGE_SIZE`` at a time (one query for the
+    page's proposals, one for their services), with the recent decisions."""
     session = db_session()
-    cards = [_card(session, row) for row in pending(session)]
+    page = int_param(request.args, "page", 1, 1, 1_000_000)
+    total = pending_count(session)
+    rows = pending(session, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+    ids = {row.service_id for row in rows if row.kind == "update" and row.service_id}
+    services = {s.id: s for s in session.exec(select(Service).where(Service.id.in_(ids)))} if ids else {}
+    cards = [_card(row, services) for row in rows]
     recent = list(session.exec(select(Proposal).where(Proposal.status != "pending")
                                .order_by(Proposal.decided_at.desc()).limit(RECENT)))
-    return render_template("workspace/proposals.html", cards=cards, recent=recent, labels=LABELS)
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render_template("workspace/proposals.html", cards=cards, recent=recent, labels=LABELS,
+                           page=page, pages=pages, total=total)
 
 
 @bp.post("/propositions/<int:proposal_id>")
