@@ -7,11 +7,11 @@ from sqlmodel import select
 
 from directory.diff import FIELD_LABELS, format_value
 from directory.models import Service
+from web.params import int_param
 from web.security import acting_user, coordinator_required
 from web.state import current_state, db_session
 from workspace.editing import EditError, StaleVersion
 from workspace.models import Proposal
-from web.params import int_param
 from workspace.review import decide, pending, pending_count
 
 bp = Blueprint("review", __name__, url_prefix="/coordination")
