@@ -204,3 +204,83 @@ def test_two_imports_at_once_each_keep_their_own_records(app, tmp_path, monkeypa
     numbers = sorted(p.entry["identifiers"]["finess"] for p in _pending(app))
     assert numbers == sorted([f"7202000{n:02d}" for n in range(6)] + [f"7203000{n:02d}" for n in range(3)]
                              + [f"7204000{n:02d}" for n in range(4)])
+
+
+# -- hostile or careless register files: French errors with their place, never a traceback --------
+def _good(n: int) -> str:
+    return csv_line(nofinesset=f"7205000{n:02d}", rs=f"CMP BON {n}", rslongue="")
+
+
+@pytest.mark.parametrize(("bad", "message"), [
+    (csv_line(nofinesset="720599999", rslongue="X" * 200_000), "champ de plus de"),
+    ("structureet;" + ";".join(["a"] * 5) + '"' + "x" * 300_000, "champ de plus de"),
+    (csv_line(nofinesset="720599998", rslongue="CMP AVEC \x00 UN NUL"), None),
+])
+def test_a_bad_csv_record_is_reported_and_the_good_ones_all_proposed(app, tmp_path, bad, message):
+    summary = run(app, write_csv(tmp_path, [_good(1), bad, _good(2), _good(3)]))
+    assert summary.new >= 3
+    numbers = {p.entry["identifiers"]["finess"] for p in _pending(app)}
+    assert {"720500001", "720500002", "720500003"} <= numbers
+    if message:
+        assert [i.where for i in summary.issues] == ["ligne 3"] and message in summary.issues[0].message
+    else:  # the NUL is stripped, the record kept
+        assert "720599998" in numbers
+        assert all("\x00" not in p.entry["name"] for p in _pending(app))
+
+
+def test_a_utf8_line_with_one_stray_byte_keeps_its_utf8_and_reports_the_byte(app, tmp_path):
+    path = tmp_path / "mixed.csv"
+    line = csv_line(nofinesset="720500077", rs="", rslongue="CENTRE MÉDICO PSYCHOLOGIQUE").encode("utf-8")
+    line = line.replace(b"PSYCHOLOGIQUE", b"PSYCHOLOGIQUE \xe9")
+    path.write_bytes(b"finess;etalab;111;2026-11-02\n" + line + b"\n")
+    summary = run(app, path)
+    (proposal,) = _pending(app)
+    assert proposal.entry["name"].startswith("CENTRE MÉDICO PSYCHOLOGIQUE")
+    assert [i.where for i in summary.issues] == ["ligne 2"] and "0xE9" in summary.issues[0].message
+
+
+def _deep(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+@pytest.mark.parametrize("fmt", ["finess", "data-inclusion"])
+def test_a_json_nested_200000_deep_is_refused_in_french(app, tmp_path, fmt):
+    from directory.imports.readers import read_register
+
+    path = tmp_path / "deep.json"
+    path.write_text('{"pmej": ' + _deep(200_000) + ', "structures": []}', encoding="utf-8")
+    issues = [r for r in read_register(fmt, path, register_mapping(), "72")]
+    assert len(issues) == 1 and "trop imbriqué" in issues[0].message
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda e: e["informationsGeneralesEGE"].update(numFinessEge=720019999),
+    lambda e: e.update(informationsGeneralesEGE="pas un objet"),
+    lambda e: e["contact"][0].update(telecom="0243810099"),
+    lambda e: e.update(dateDerniereMaj=20261015),
+    lambda e: e.update(adresse="8 rue du Port"),
+    lambda e: e.update(contact={"telecom": None}),
+], ids=["number-as-int", "general-as-string", "telecom-as-string", "date-as-number", "address-as-string",
+        "contact-as-object"])
+def test_json_fields_of_the_wrong_type_never_raise(app, tmp_path, mutate):
+    site = ege()
+    mutate(site)
+    feed = _feed([site, ege(informationsGeneralesEGE={**ege()["informationsGeneralesEGE"],
+                                                      "numFinessEge": "720017777", "nomEgeLong": "CSAPA AUTRE"})])
+    path = tmp_path / "structures.json"
+    path.write_text(json.dumps(feed), encoding="utf-8")
+    summary = run(app, path)
+    # The odd record is read or reported with its place; the good one is always proposed.
+    assert summary.read + len([i for i in summary.issues if i.where == "pmej[0].ege[0]"]) == 2
+    assert "720017777" in {p.entry["identifiers"]["finess"] for p in _pending(app)
+                           if p.kind == "new"} | {p.changes.get("identifiers.finess", {}).get("proposed")
+                                                   for p in _pending(app)}
+
+
+def test_a_pmej_block_of_the_wrong_type_is_reported(app, tmp_path):
+    feed = _feed([ege()])
+    feed["pmej"][0]["informationsGeneralesPMEJ"] = ["pas", "un", "objet"]
+    path = tmp_path / "structures.json"
+    path.write_text(json.dumps(feed), encoding="utf-8")
+    summary = run(app, path)
+    assert summary.read == 1 and not [i for i in summary.issues if "Traceback" in i.message]

@@ -3,7 +3,6 @@ the official ``data-inclusion-schema`` models, in the directory's terms."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from directory.imports.records import (
     clean_email,
     clean_url,
     departement_of,
+    load_json,
     phone_block,
 )
 from directory.schema import french_message
@@ -95,10 +95,9 @@ def read_data_inclusion(path: Path, mapping: dict) -> Iterator[ImportedRecord | 
     """Records of a data·inclusion file: ``{"structures": […], "services": […]}`` (as the
     API and Maillage's own export give them) or a list of services. Each service becomes
     a record with its structure; a structure without a service becomes one too."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        yield RecordIssue("fichier", f"JSON illisible ({error})")
+    data = load_json(path)
+    if isinstance(data, RecordIssue):
+        yield data
         return
     if isinstance(data, list):
         data = {"structures": [], "services": data}

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,7 +22,10 @@ from directory.imports.records import (
     Skipped,
     clean_email,
     departement_of,
+    dict_of,
+    load_json,
     phone_block,
+    text_of,
 )
 
 SOURCE = "finess"
@@ -34,6 +36,8 @@ CSV_FIELDS = ("nofinesset", "nofinessej", "rs", "rslongue", "complrs", "compldis
               "telephone", "telecopie", "categetab", "libcategetab", "categagretab", "libcategagretab", "siret",
               "codeape", "codemft", "libmft", "codesph", "libsph", "dateouv", "dateautor", "datemaj", "numuai")
 NOT_RETAINED = "catégorie FINESS non retenue par l'annuaire"
+# A field longer than this is refused with its line (the csv module's own limit is 131,072).
+MAX_FIELD = 10_000
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -71,10 +75,11 @@ def _street(fields: dict) -> str | None:
 
 def establishment(fields: dict, where: str, categories: dict) -> ImportedRecord | RecordIssue | Skipped:
     """One establishment (CSV or JSON fields under the CSV's names) as a record."""
-    number = (fields.get("nofinesset") or "").strip()
+    fields = {key: text_of(value) for key, value in fields.items()}
+    number = fields.get("nofinesset") or ""
     if len(number) != 9:
         return RecordIssue(where, f"numéro FINESS d'établissement invalide « {number} »")
-    category = (fields.get("categetab") or "").strip()
+    category = fields.get("categetab") or ""
     kind = categories.get(category)
     if kind is None:
         return Skipped(NOT_RETAINED)
@@ -102,16 +107,39 @@ def establishment(fields: dict, where: str, categories: dict) -> ImportedRecord 
                           {k: v for k, v in values.items() if v not in (None, "", [])})
 
 
-def _csv_lines(path: Path, on_bytes: Callable[[int], None] | None) -> Iterator[tuple[int, str]]:
+def decode_line(line: bytes) -> tuple[str, str | None]:
+    """A line's text and, when a byte had to be replaced, what to report. Decided line by
+    line: UTF-8 when it is; Latin-1 when the line has no UTF-8 character at all (the
+    historical extracts); a UTF-8 line with a stray byte keeps its UTF-8 (« MÉDICO »,
+    never « MÃ\x89DICO ») and the byte is reported."""
+    try:
+        return line.decode("utf-8"), None
+    except UnicodeDecodeError as error:
+        utf8 = line.decode("utf-8", errors="ignore")
+        if utf8.isascii():
+            return line.decode("latin-1"), None
+        return (line.decode("utf-8", errors="replace"),
+                f"octet invalide 0x{line[error.start]:02X} en position {error.start + 1}, remplacé par « � »")
+
+
+def _csv_lines(path: Path, on_bytes: Callable[[int], None] | None) -> Iterator[tuple[int, str, str | None]]:
     with Path(path).open("rb") as raw:
         for number, line in enumerate(raw, 1):
             if on_bytes:
                 on_bytes(len(line))
-            try:
-                text = line.decode("utf-8")
-            except UnicodeDecodeError:
-                text = line.decode("latin-1")  # the historical extracts are in Latin-1
-            yield number, text.rstrip("\r\n")
+            text, problem = decode_line(line)
+            yield number, text.rstrip("\r\n").replace("\x00", ""), problem
+
+
+def _cells(line: str) -> list[str] | str:
+    """The cells of a ``structureet`` line, or why they cannot be read."""
+    try:
+        cells = next(csv.reader(io.StringIO(line), delimiter=";"))[1:]
+    except csv.Error as error:
+        return f"ligne CSV illisible ({error})"
+    if any(len(cell) > MAX_FIELD for cell in cells):
+        return f"champ de plus de {MAX_FIELD} caractères"
+    return cells
 
 
 def read_finess_csv(path: Path, categories: dict, departement: str | None = None,
@@ -119,10 +147,16 @@ def read_finess_csv(path: Path, categories: dict, departement: str | None = None
     """Records of the CSV extract: ``structureet`` lines only (the header line and the
     ``geolocalisation`` lines, in Lambert coordinates, are not used)."""
     prefix = None if not departement else departement
-    for number, line in _csv_lines(path, on_bytes):
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD * 100))
+    for number, line, problem in _csv_lines(path, on_bytes):
         if not line.startswith("structureet;"):
             continue
-        cells = next(csv.reader(io.StringIO(line), delimiter=";"))[1:]
+        if problem:
+            yield RecordIssue(f"ligne {number}", problem)
+        cells = _cells(line)
+        if isinstance(cells, str):
+            yield RecordIssue(f"ligne {number}", cells)
+            continue
         if len(cells) != len(CSV_FIELDS):
             yield RecordIssue(f"ligne {number}", f"{len(cells)} champs au lieu de {len(CSV_FIELDS)}")
             continue
@@ -156,10 +190,9 @@ def read_finess_json(path: Path, categories: dict, departement: str | None = Non
     """Records of the data.gouv « structures » JSON feed v1: ``{schemaVersion, generatedAt,
     pmej: [{informationsGeneralesPMEJ, ege: [établissement, …]}, …]}`` (``schemaVersion``
     and ``generatedAt`` may sit under ``metadata``)."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        yield RecordIssue("fichier", f"JSON illisible ({error})")
+    data = load_json(path)
+    if isinstance(data, RecordIssue):
+        yield data
         return
     if on_bytes:
         on_bytes(Path(path).stat().st_size)
@@ -180,7 +213,7 @@ def read_finess_json(path: Path, categories: dict, departement: str | None = Non
             if departement and fields["departement"] != departement:
                 yield Skipped(OTHER_DEPARTEMENT)
                 continue
-            if site.get("etatObjet") != "A" or site["informationsGeneralesEGE"].get("dateFermeture"):
+            if site.get("etatObjet") != "A" or dict_of(site["informationsGeneralesEGE"]).get("dateFermeture"):
                 yield Skipped(CLOSED)
                 continue
             yield establishment(fields, where, categories)
@@ -191,8 +224,11 @@ def _missing(site) -> list[str]:
         return ["(établissement)"]
     missing = [name for name in EGE_REQUIRED if site.get(name) in (None, "")]
     general = site.get("informationsGeneralesEGE")
+    if general is not None and not isinstance(general, dict):
+        return [*missing, "informationsGeneralesEGE (objet attendu)"]
     if isinstance(general, dict):
-        missing += [f"informationsGeneralesEGE.{n}" for n in EGE_GENERAL_REQUIRED if general.get(n) in (None, "")]
+        missing += [f"informationsGeneralesEGE.{n}" for n in EGE_GENERAL_REQUIRED
+                    if text_of(general.get(n)) == "" and general.get(n) not in (0,)]
     return missing
 
 
@@ -202,22 +238,24 @@ def _first(items) -> dict:
 
 def json_fields(legal: dict, site: dict) -> dict:
     """An establishment of the JSON feed under the CSV's field names."""
-    general = site["informationsGeneralesEGE"]
+    # Every field read with its expected JSON type: a number where a string is expected is
+    # written out, an object or list where a string is expected is empty (never a crash).
+    general = dict_of(site.get("informationsGeneralesEGE"))
     address = _first(site.get("adresse"))
-    telecom = _first(site.get("contact")).get("telecom") or {}
-    insee = (address.get("cogCommune") or "").strip() or None
-    town = " ".join(p for p in (address.get("codePostal"), address.get("ligneAcheminement")) if p)
-    place = address.get("coordonneesGeographique") or {}
+    telecom = dict_of(_first(site.get("contact")).get("telecom"))
+    insee = text_of(address.get("cogCommune")) or None
+    town = " ".join(p for p in (text_of(address.get("codePostal")), text_of(address.get("ligneAcheminement"))) if p)
+    place = dict_of(address.get("coordonneesGeographique"))
     return {
-        "nofinesset": general.get("numFinessEge"),
-        "nofinessej": (legal.get("informationsGeneralesPMEJ") or {}).get("numFinessPm"),
-        "rs": general.get("nomEgeCourt"), "rslongue": general.get("nomEgeLong"),
-        "numvoie": address.get("numeroVoie"), "typvoie": (address.get("typeVoie") or "").strip(),
-        "voie": address.get("libelleVoie"), "compvoie": address.get("complementVoie"),
-        "lieuditbp": address.get("lieuDit"), "ligneacheminement": town,
+        "nofinesset": text_of(general.get("numFinessEge")),
+        "nofinessej": text_of(dict_of(legal.get("informationsGeneralesPMEJ")).get("numFinessPm")),
+        "rs": text_of(general.get("nomEgeCourt")), "rslongue": text_of(general.get("nomEgeLong")),
+        "numvoie": text_of(address.get("numeroVoie")), "typvoie": text_of(address.get("typeVoie")),
+        "voie": text_of(address.get("libelleVoie")), "compvoie": text_of(address.get("complementVoie")),
+        "lieuditbp": text_of(address.get("lieuDit")), "ligneacheminement": town,
         "code_insee": insee, "departement": departement_of(insee),
-        "telephone": telecom.get("telephone"), "courriel": telecom.get("courriel"),
-        "categetab": site.get("categorieentiteGeographiqueExercice"),
-        "siret": general.get("siret"), "datemaj": site.get("dateDerniereMaj"),
+        "telephone": text_of(telecom.get("telephone")), "courriel": text_of(telecom.get("courriel")),
+        "categetab": text_of(site.get("categorieentiteGeographiqueExercice")),
+        "siret": text_of(general.get("siret")), "datemaj": text_of(site.get("dateDerniereMaj")),
         "lat": place.get("directionLatitude"), "lon": place.get("directionLongitude"),
     }

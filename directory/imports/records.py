@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -111,3 +112,58 @@ def _mapping(path: str) -> dict:
 def register_mapping(data_dir: Path = DATA_DIR) -> dict:
     """``data/registers.yaml``: how register codes become Maillage's types and problems."""
     return _mapping(str(Path(data_dir) / "registers.yaml"))
+
+
+MAX_NESTING = 64  # a register file nests a handful of levels; 200,000 is an attack
+
+
+def load_json(path: Path):
+    """A register's JSON, or ``RecordIssue`` when it cannot be read: not UTF-8, malformed,
+    or nested deeper than any register (the standard parser would recurse until it fails)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        return RecordIssue("fichier", f"JSON illisible : pas en UTF-8 (octet {error.start})")
+    if _nesting(text) > MAX_NESTING:
+        return RecordIssue("fichier", f"JSON trop imbriqué (plus de {MAX_NESTING} niveaux)")
+    try:
+        return json.loads(text.replace("\\u0000", ""))
+    except (json.JSONDecodeError, RecursionError) as error:
+        return RecordIssue("fichier", f"JSON illisible ({error})")
+
+
+def _nesting(text: str) -> int:
+    """The deepest bracket nesting of a JSON text (brackets inside strings not counted)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def text_of(value: Any) -> str:
+    """A field read as text whatever its JSON type: a string stripped of NUL characters,
+    a number written out, anything else (object, list, boolean, null) empty."""
+    if isinstance(value, str):
+        return value.replace("\x00", "").strip()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def dict_of(value: Any) -> dict:
+    """A field expected to be an object: itself, or an empty one when it is not."""
+    return value if isinstance(value, dict) else {}
