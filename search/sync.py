@@ -40,6 +40,9 @@ log = logging.getLogger("maillage")
 
 # How long a search waits for another process of the node that is applying changes.
 REQUEST_WAIT_S = 1.0
+# After a failed catch-up, requests stop trying for this long when the background thread
+# runs (searches never wait on a disk that refuses writes; the thread keeps trying).
+RETRY_AFTER_FAILURE_S = 30.0
 LOCK_FILE = "catch-up.lock"
 
 
@@ -82,6 +85,7 @@ class IndexSync:
         self._wake = threading.Event()
         self._background_pid: int | None = None
         self._stop = threading.Event()
+        self._failed_at: float | None = None
 
     # -- applying --------------------------------------------------------------------
     def catch_up(self, wait_s: float = REQUEST_WAIT_S, rebuild: bool | None = None) -> bool:
@@ -93,13 +97,26 @@ class IndexSync:
         try:
             if self._up_to_date():
                 return True  # the usual case: no lock taken, searches never queue here
+            if wait_s <= REQUEST_WAIT_S and self.background_running and self._failing():
+                # The index could not be written a moment ago (a full disk): a request answers
+                # at once from the last good state, marked stale; the retries are the
+                # background thread's (or the next request's, after a pause).
+                return False
             with self._exclusive(wait_s) as acquired:
                 if not acquired:
                     return False
-                return self._apply_pending(allow_rebuild)
+                done = self._apply_pending(allow_rebuild)
+                self._failed_at = None
+                return done
         except Exception as error:  # noqa: BLE001 - the index must never fail a saved edit or a search
+            self._failed_at = time.monotonic()
             log.warning("Index de recherche non mis à jour (%s) : nouvel essai plus tard", error)
             return False
+
+    def _failing(self) -> bool:
+        """True for ``RETRY_AFTER_FAILURE_S`` after a failed catch-up."""
+        failed_at = self._failed_at
+        return failed_at is not None and time.monotonic() - failed_at < RETRY_AFTER_FAILURE_S
 
     def _up_to_date(self) -> bool:
         """The cheap check: the feed's newest id (a primary-key lookup) against ours."""

@@ -239,3 +239,48 @@ def test_a_feed_that_went_back_means_a_rebuild(nodes):
     assert state.search.applied == _latest(a)  # …from an index rebuilt for this feed
     with Session(state.engine) as session:
         assert pending_changes(session, _latest(a) + 1).rebuild
+
+
+def test_a_commit_that_fails_half_way_releases_the_index_lock(nodes, monkeypatch):
+    """A full disk at commit: the write lock is released, so the next write and the search
+    catching up do not wait for the writer timeout (60 s)."""
+    import time
+
+    from whoosh.writing import SegmentWriter
+
+    a, _ = nodes
+    real_commit = SegmentWriter.commit
+
+    def full_disk(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(SegmentWriter, "commit", full_disk)
+    _save(a, make_entry(id="ccas-sauve", name="Guichet Zéphyrin"), None)
+    assert _search(a, q="zéphyrin")["index"]["stale"] is True
+    monkeypatch.setattr(SegmentWriter, "commit", real_commit)
+    started = time.monotonic()
+    assert _ids(a, q="zéphyrin") == ["ccas-sauve"]
+    assert time.monotonic() - started < 5
+
+
+def test_a_search_does_not_retry_a_failing_index_while_the_background_thread_does(nodes, monkeypatch):
+    import time
+
+    a, _ = nodes
+    sync = _state(a).sync
+    monkeypatch.setattr(type(sync), "background_running", property(lambda self: True))
+    calls = []
+
+    def slow_and_broken(*_args, **_kwargs):
+        calls.append(1)
+        time.sleep(0.3)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_state(a).search, "update", slow_and_broken)
+    _save(a, make_entry(id="ccas-sauve", name="Guichet Zéphyrin"), None)
+    tried = len(calls)
+    started = time.monotonic()
+    for _ in range(3):
+        assert _search(a, q="csapa")["index"]["stale"] is True
+    assert len(calls) == tried  # the searches answered from the last good state
+    assert time.monotonic() - started < 3

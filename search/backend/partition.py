@@ -37,6 +37,20 @@ class _PrivateRamStorage(RamStorage):
         return RamStorage()
 
 
+def _abandon(writer) -> None:
+    """Cancel a writer and release its lock, whatever state a failure left it in."""
+    try:
+        writer.cancel()
+    except Exception:  # noqa: BLE001, S110 - the lock release below is what matters
+        pass
+    lock = getattr(writer, "writelock", None)
+    if lock is not None:
+        try:
+            lock.release()
+        except Exception:  # noqa: BLE001, S110 - already released
+            pass
+
+
 class PartitionUnreadable(RuntimeError):
     """A partition's files cannot be read (corrupted, or another schema)."""
 
@@ -115,13 +129,15 @@ class Partition:
             writer = self._ix.writer(timeout=WRITER_TIMEOUT_S, codec=W3Codec(compression=0), compound=False)
             try:
                 action(writer)
+                if mergetype is None:
+                    writer.commit()
+                else:
+                    writer.commit(mergetype=mergetype)
             except BaseException:
-                writer.cancel()
+                # A commit that failed half-way (a full disk) must not keep the index's write
+                # lock: every later writer, and every search catching up, would wait on it.
+                _abandon(writer)
                 raise
-            if mergetype is None:
-                writer.commit()
-            else:
-                writer.commit(mergetype=mergetype)
 
     def replace_all(self, documents: Iterable) -> int:
         """Replace every document with these; return how many were written."""
