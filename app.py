@@ -37,8 +37,6 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     logging.basicConfig(level=app.config.get("LOG_LEVEL") or "INFO",
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if app.config["ENV"] == "production" and not app.config["TRUSTED_HOSTS"]:
-        log.warning("MAILLAGE_TRUSTED_HOSTS n'est pas défini : l'en-tête Host n'est pas contrôlé.")
 
     from web.state import init_state
 

@@ -17,6 +17,7 @@ from recommender.form import form_to_body
 from recommender.request import InvalidRequest, parse_request
 from recommender.territory import ServiceFinder
 from web.params import error_list, json_body
+from web.security import acting_user
 from web.state import current_state, db_session
 from workspace.gaps import record_orientation_gaps
 
@@ -38,8 +39,12 @@ def compute(body: dict) -> dict:
     # Its département, whether the directory serves it (else the services shown are only
     # the nearest), and the other communes of its name.
     result["commune"].update(choice_facts(parsed.choice, territory))
-    record_orientation_gaps(state.engine, state.recent_orientations, result["commune"]["insee"],
-                            [p["code"] for p in result.get("problems", [])], [gap["type"] for gap in result["gaps"]])
+    # Only orientations made by signed-in users count in the coordinators' gaps table: an
+    # anonymous caller must not steer it (36 requests for Paris once added 167 to it).
+    if acting_user() is not None:
+        record_orientation_gaps(state.engine, state.recent_orientations, result["commune"]["insee"],
+                                [p["code"] for p in result.get("problems", [])],
+                                [gap["type"] for gap in result["gaps"]])
     return result
 
 
@@ -98,12 +103,17 @@ def _bookmark(body: dict, result: dict | None) -> str | None:
                    problems=[p["code"] for p in result.get("problems", [])])
 
 
-def _description_in_url(template: str):
-    """The page refusing a description sent in the address (it would reach logs and history)."""
-    error = FieldError("description", "la description ne passe jamais dans l'adresse : "
-                                      "utilisez le formulaire (envoi POST)")
+# What an address may carry: the commune, the role and problem codes (a bookmark), never
+# the description nor the household's situation (addresses reach histories and logs).
+CODES_ONLY = frozenset({"commune", "commune_choice", "role", "problems"})
+
+
+def _description_in_url(template: str, field: str = "description"):
+    """The page refusing a description or the household's situation sent in the address."""
+    error = FieldError(field, "la description et la situation du ménage ne passent jamais dans "
+                              "l'adresse : utilisez le formulaire (envoi POST)")
     return render_template(template, body={}, result=None, errors=[error],
-                           error_fields={"description"}, **_form_context()), 400
+                           error_fields={field}, **_form_context()), 400
 
 
 @bp.route("/orientation", methods=["GET", "POST"])
@@ -113,6 +123,8 @@ def orientation_page():
     form = request.form if request.method == "POST" else request.args
     if request.method == "GET" and form.get("description", "").strip():
         return _description_in_url("orientation/page.html")
+    if request.method == "GET" and (extra := sorted(set(form) - CODES_ONLY - {"description"})):
+        return _description_in_url("orientation/page.html", extra[0])
     if request.method == "GET" and not form.get("commune") and not form.getlist("problems"):
         return render_template("orientation/page.html", body={}, result=None, errors=[],
                                error_fields=set(), **_form_context())
@@ -125,4 +137,6 @@ def orientation_sheet():
     form = request.form if request.method == "POST" else request.args
     if request.method == "GET" and form.get("description", "").strip():
         return _description_in_url("orientation/sheet.html")
+    if request.method == "GET" and (extra := sorted(set(form) - CODES_ONLY - {"description"})):
+        return _description_in_url("orientation/sheet.html", extra[0])
     return _answer_page("orientation/sheet.html", form)

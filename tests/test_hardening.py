@@ -396,8 +396,10 @@ def test_public_service_sheet_hides_verification_notes(app, client):
 @pytest.mark.parametrize("secret", ["x", "s" * 31])
 def test_a_short_secret_key_is_refused_in_production(secret, tmp_path):
     with pytest.raises(ConfigurationError, match="trop courte"):
-        finalize({"ENV": "production", "SECRET_KEY": secret, "INSTANCE_DIR": str(tmp_path)})
-    assert finalize({"ENV": "production", "SECRET_KEY": "s" * 32, "INSTANCE_DIR": str(tmp_path)})
+        finalize({"ENV": "production", "SECRET_KEY": secret, "INSTANCE_DIR": str(tmp_path),
+                  "TRUSTED_HOSTS": "maillage.example.org"})
+    assert finalize({"ENV": "production", "SECRET_KEY": "s" * 32, "INSTANCE_DIR": str(tmp_path),
+                     "TRUSTED_HOSTS": "maillage.example.org"})
 
 
 def test_trusted_hosts_refuse_another_host_header(app_config):

@@ -17,6 +17,13 @@ def test_production_with_development_secret_is_refused(tmp_path):
                   "INSTANCE_DIR": str(tmp_path)})
 
 
+def test_production_without_trusted_hosts_is_refused(tmp_path):
+    with pytest.raises(ConfigurationError, match="MAILLAGE_TRUSTED_HOSTS"):
+        finalize({"ENV": "production", "SECRET_KEY": "s" * 40, "INSTANCE_DIR": str(tmp_path)})
+    assert finalize({"ENV": "production", "SECRET_KEY": "s" * 40, "INSTANCE_DIR": str(tmp_path),
+                     "TRUSTED_HOSTS": "maillage.example.org"})["TRUSTED_HOSTS"] == ["maillage.example.org"]
+
+
 def test_unknown_environment_is_refused(tmp_path):
     with pytest.raises(ConfigurationError, match="MAILLAGE_ENV"):
         finalize({"ENV": "prod", "INSTANCE_DIR": str(tmp_path)})

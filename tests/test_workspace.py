@@ -150,7 +150,7 @@ def test_security_headers(client):
 def test_session_cookie_flags_in_production(tmp_path):
     from app import create_app
 
-    application = create_app({"ENV": "production", "SECRET_KEY": "s" * 40,
+    application = create_app({"ENV": "production", "SECRET_KEY": "s" * 40, "TRUSTED_HOSTS": "localhost",
                                "INSTANCE_DIR": str(tmp_path), "INDEX_IN_MEMORY": True})
     assert application.config["SESSION_COOKIE_SECURE"] is True
     assert application.config["SESSION_COOKIE_HTTPONLY"] is True
@@ -413,7 +413,8 @@ def _gap_total(app) -> int:
         return sum(gap.count for gap in gap_counts(session))
 
 
-def test_an_orientation_shown_again_is_counted_once(app, client):
+def test_an_orientation_shown_again_is_counted_once(app, coordinator):
+    client = coordinator
     body = {"commune": "72008", "problems": ["isolement_repli", "addiction_alcool"]}
     client.post("/api/orientations", json=body)
     once = _gap_total(app)
@@ -487,3 +488,21 @@ def test_history_names_problems_not_codes(coordinator, app):
     taxonomy = app.extensions["maillage"].reference.taxonomy
     assert change == (f"Problèmes traités : ajouté {taxonomy.problem_label('surendettement')} ; "
                       f"retiré {taxonomy.problem_label('impayes_loyer')}")
+
+
+def test_anonymous_orientations_never_steer_the_gaps_table(app, client):
+    for problems in (["isolement_repli"], ["addiction_alcool"], ["incurie", "impayes_loyer"]):
+        assert client.post("/api/orientations", json={"commune": "75056", "problems": problems}).status_code == 200
+    assert _gap_total(app) == 0
+
+
+@pytest.mark.parametrize("extra", [{"age": "82"}, {"nb_enfants_mineurs": "2"}, {"mesure_protection": "tutelle"}])
+def test_the_orientation_address_carries_codes_only(client, extra):
+    response = client.get("/orientation", query_string={"commune": "72003", "problems": "incurie", **extra})
+    assert response.status_code == 400
+    assert parse_html(response).select_one(f'[data-field="{next(iter(extra))}"]') is not None
+
+
+def test_the_csv_export_names_its_charset_once(coordinator):
+    response = coordinator.get("/coordination/export/annuaire.csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"

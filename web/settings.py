@@ -115,6 +115,12 @@ def finalize(config: dict) -> dict:
             "la sortie de : python3 -c 'import secrets; print(secrets.token_urlsafe(48))')."
         )
     config["TRUSTED_HOSTS"] = _host_list(config.get("TRUSTED_HOSTS"))
+    if env == "production" and not config["TRUSTED_HOSTS"]:
+        # Without it the Host header is reflected (Werkzeug's trailing-slash redirects, links).
+        raise ConfigurationError(
+            "MAILLAGE_TRUSTED_HOSTS est obligatoire en production : les noms d'hôte du service, séparés "
+            "par des virgules (par exemple maillage.example.org)."
+        )
     config["PROXIES"] = _count(config.get("PROXIES"), "MAILLAGE_PROXIES")
     config["INDEX_POLL_SECONDS"] = _seconds(config.get("INDEX_POLL_SECONDS", "2"), "MAILLAGE_INDEX_POLL_SECONDS")
     config["INDEX_LAG_SECONDS"] = _seconds(config.get("INDEX_LAG_SECONDS", "30"), "MAILLAGE_INDEX_LAG_SECONDS")

@@ -140,7 +140,7 @@ def export_yaml():
 @coordinator_required
 def export_csv():
     """The directory as CSV (columns documented in docs/CSV.md)."""
-    return Response(entries_to_csv(_entries()), mimetype="text/csv; charset=utf-8",
+    return Response(entries_to_csv(_entries()), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=annuaire.csv"})
 
 
