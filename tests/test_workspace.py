@@ -380,6 +380,11 @@ def test_create_user_cli(runner, app):
     assert result.exit_code == 0 and "nouveau@example.org" in result.output
     short = runner.invoke(args=["create-user", "court@example.org"], input="court\ncourt\n")
     assert short.exit_code == 1 and "trop court" in short.output
+    for weak in ("aaaaaaaaaaaa", "azertyuiop12", "motdepasse123"):
+        refused = runner.invoke(args=["create-user", "faible@example.org"], input=f"{weak}\n{weak}\n")
+        assert refused.exit_code == 1 and "trop facile à deviner" in refused.output
+    # Never on the command line, where `ps` would show it.
+    assert runner.invoke(args=["create-user", "x@example.org", "--password", PASSWORD]).exit_code == 2
     token = runner.invoke(args=["create-token", "nouveau@example.org"])
     assert token.exit_code == 0 and re.fullmatch(r"[\w-]{40,}\n", token.output)
 

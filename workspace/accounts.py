@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
+from zxcvbn import zxcvbn
 
 from workspace.models import ROLES, ApiToken, User
 
@@ -39,6 +40,17 @@ def check_password(password_hash: str, password: str) -> bool:
 
 
 MAX_EMAIL = 254  # the column's length (RFC 5321's limit)
+MIN_STRENGTH = 3  # zxcvbn's score, 0–4: 3 is « safely unguessable » for an online attack
+
+
+def check_password_strength(password: str, email: str = "") -> None:
+    """Refuse a short password, and one that common-password lists, repetitions, sequences
+    or the e-mail itself make easy to guess (zxcvbn, the estimator used by Dropbox)."""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"mot de passe trop court ({MIN_PASSWORD} caractères au moins)")
+    if zxcvbn(password, user_inputs=[email, *email.split("@")])["score"] < MIN_STRENGTH:
+        raise AccountError("mot de passe trop facile à deviner (mot de passe courant, répétition, suite "
+                           "ou adresse e-mail) : choisissez plusieurs mots sans lien entre eux")
 
 
 def create_user(session: Session, email: str, password: str, role: str) -> User:
@@ -50,8 +62,7 @@ def create_user(session: Session, email: str, password: str, role: str) -> User:
         raise AccountError(f"adresse e-mail invalide « {email} »")
     if role not in ROLES:
         raise AccountError(f"rôle inconnu « {role} » (coordinateur ou admin)")
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"mot de passe trop court ({MIN_PASSWORD} caractères au moins)")
+    check_password_strength(password, email)
     if session.exec(select(User).where(User.email == email)).first():
         raise AccountError(f"un compte existe déjà pour {email}")
     user = User(email=email, password_hash=hash_password(password), role=role)

@@ -5,6 +5,7 @@ Each prints a one-line summary; a refused operation prints why and exits with 1.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 
@@ -33,11 +34,13 @@ def _run(operation: Callable[[Session], str], refused: str) -> None:
 @click.command("create-user")
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), default="coordinateur", show_default=True)
-@click.option("--password", prompt="Mot de passe", hide_input=True, confirmation_prompt=True,
-              envvar="MAILLAGE_NEW_USER_PASSWORD", help="Mot de passe (demandé si absent).")
 @with_appcontext
-def create_user_command(email: str, role: str, password: str) -> None:
-    """Créer un compte de coordination."""
+def create_user_command(email: str, role: str) -> None:
+    """Créer un compte de coordination (mot de passe demandé, ou MAILLAGE_NEW_USER_PASSWORD ;
+    jamais sur la ligne de commande, où `ps` le montrerait)."""
+    password = os.environ.get("MAILLAGE_NEW_USER_PASSWORD") or click.prompt(
+        "Mot de passe", hide_input=True, confirmation_prompt=True)
+
     def operation(session: Session) -> str:
         user = create_user(session, email, password, role)
         return f"Compte {user.email} créé ({user.role})."
