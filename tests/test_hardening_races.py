@@ -129,3 +129,37 @@ def test_the_review_queue_pages_fifty_at_a_time(app, client, users):
     assert "120 propositions en attente" in first.select_one("#pages").get_text()
     last = parse_html(client.get("/coordination/propositions", query_string={"page": 3}))
     assert len(last.select("section.proposal")) == 20 and last.select_one("#next-page") is None
+
+
+def _token(app, days: int = 90) -> str:
+    from workspace import accounts
+    from workspace.models import User
+
+    with Session(app.extensions["maillage"].engine) as session:
+        user = session.exec(select(User).where(User.email == "coord@example.org")).one()
+        token = accounts.create_token(session, user, "essai", days)
+        session.commit()
+    return token
+
+
+def test_a_token_opens_the_api_only(app, client, users):
+    token = _token(app)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/coordination/comptes", headers=headers).status_code in (302, 401)
+    assert client.post("/api/services", json=make_entry(id="par-jeton"), headers=headers).status_code == 201
+
+
+def test_an_expired_token_is_refused(app, client, users):
+    import datetime as dt
+
+    from workspace.models import ApiToken
+
+    token = _token(app, days=1)
+    with Session(app.extensions["maillage"].engine) as session:
+        for row in session.exec(select(ApiToken)):
+            row.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+            session.add(row)
+        session.commit()
+    response = client.post("/api/services", json=make_entry(id="trop-tard"),
+                           headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401

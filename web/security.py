@@ -103,7 +103,8 @@ def acting_user() -> User | None:
     """The authenticated user (token or session), or None. A request with a Bearer header
     is the token's alone: a bad token never falls back to the session's cookie."""
     if has_bearer():
-        return bearer_user()
+        # A token opens the API only: never a coordination page (accounts, imports…).
+        return bearer_user() if request.path.startswith("/api/") else None
     return current_user if current_user.is_authenticated else None
 
 

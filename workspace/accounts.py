@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import secrets
@@ -12,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from zxcvbn import zxcvbn
 
+from directory.models import utcnow
 from workspace.models import ROLES, ApiToken, User
 
 _HASHER = PasswordHasher()
@@ -131,19 +133,33 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, user: User, label: str) -> str:
-    """A new API token for a user; the clear token is returned once, only its hash is kept."""
+TOKEN_DAYS = 90  # an API token's default life
+
+
+def create_token(session: Session, user: User, label: str, days: int = TOKEN_DAYS) -> str:
+    """A new API token for a user, valid ``days`` days; the clear token is returned once,
+    only its hash is kept."""
     token = secrets.token_urlsafe(32)
-    session.add(ApiToken(token_hash=_digest(token), user_id=user.id, label=label[:120]))
+    session.add(ApiToken(token_hash=_digest(token), user_id=user.id, label=label[:120],
+                         expires_at=utcnow() + dt.timedelta(days=days)))
     session.flush()
     return token
+
+
+def token_expired(row: ApiToken, now: dt.datetime | None = None) -> bool:
+    """True once a token's life is over."""
+    now = now or utcnow()
+    expires = row.expires_at or (row.created_at + dt.timedelta(days=TOKEN_DAYS))
+    if expires.tzinfo is None and now.tzinfo is not None:
+        expires = expires.replace(tzinfo=now.tzinfo)
+    return now >= expires
 
 
 def user_for_token(session: Session, token: str) -> User | None:
     """The active user owning a valid token, or None."""
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(token or ""),
                                               ApiToken.revoked == False)).first()  # noqa: E712
-    if row is None:
+    if row is None or token_expired(row):
         return None
     user = session.get(User, row.user_id)
     return user if user and user.active else None

@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 from sqlmodel import Session
 
 from web.state import current_state
-from workspace.accounts import AccountError, create_token, create_user, find_user, revoke_tokens, set_active
+from workspace.accounts import TOKEN_DAYS, AccountError, create_token, create_user, find_user, revoke_tokens, set_active
 from workspace.models import ROLES
 
 
@@ -70,10 +70,13 @@ reactivate_user_command = _activation_command(
 @click.command("create-token")
 @click.argument("email")
 @click.option("--label", default="API", show_default=True, help="À quoi sert ce jeton.")
+@click.option("--days", type=click.IntRange(1, 366), default=TOKEN_DAYS, show_default=True,
+              help="Durée de validité en jours.")
 @with_appcontext
-def create_token_command(email: str, label: str) -> None:
-    """Créer un jeton d'API pour un compte (affiché une seule fois)."""
-    _run(lambda session: create_token(session, find_user(session, email), label), "Jeton non créé")
+def create_token_command(email: str, label: str, days: int) -> None:
+    """Créer un jeton d'API pour un compte (affiché une seule fois, valable --days jours,
+    pour l'API seulement)."""
+    _run(lambda session: create_token(session, find_user(session, email), label, days), "Jeton non créé")
 
 
 @click.command("revoke-token")

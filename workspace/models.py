@@ -65,6 +65,9 @@ class ApiToken(SQLModel, table=True):
     label: str = Field(max_length=120)
     created_at: dt.datetime = Field(default_factory=utcnow)
     revoked: bool = False
+    # After this moment the token is refused (a token made before expiries existed counts
+    # from its creation, ``TOKEN_DAYS``).
+    expires_at: dt.datetime | None = None
 
 
 class ServiceVersion(SQLModel, table=True):
