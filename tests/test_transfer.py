@@ -269,3 +269,18 @@ def test_describe_uses_labels_and_cuts_long_texts():
     assert long.startswith("Description : (vide) → mot mot") and long.endswith("…")
     assert len(long) < 120
     assert describe(FieldChange("inconnu.champ", 1, 2)) == "inconnu.champ : 1 → 2"
+
+
+def test_import_previews_are_deleted_after_a_day(tmp_path):
+    import os
+    import time
+
+    from workspace.web.transfer import PREVIEW_HOURS, drop_old_previews
+
+    old, recent = tmp_path / "ancien.yaml", tmp_path / "recent.yaml"
+    old.write_text("x", encoding="utf-8")
+    recent.write_text("y", encoding="utf-8")
+    past = time.time() - (PREVIEW_HOURS + 1) * 3600
+    os.utime(old, (past, past))
+    assert drop_old_previews(tmp_path) == 1
+    assert not old.exists() and recent.exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
@@ -82,9 +83,28 @@ def import_file():
     preview = preview_import(_current_data(), [e.to_data() for e in result.entries])
     token = secrets.token_hex(16)
     suffix = ".csv" if name.lower().endswith(".csv") else ".yaml"
-    (_imports_dir() / f"{token}{suffix}").write_text(text, encoding="utf-8")
+    folder = _imports_dir()
+    drop_old_previews(folder)
+    (folder / f"{token}{suffix}").write_text(text, encoding="utf-8")
     return render_template("workspace/import.html", result=result, preview=preview, token=token + suffix,
                            name=name)
+
+
+PREVIEW_HOURS = 24  # a preview not applied within a day is deleted (it may hold contacts)
+
+
+def drop_old_previews(folder: Path, now: float | None = None) -> int:
+    """Delete the previews older than ``PREVIEW_HOURS``; return how many."""
+    limit = (time.time() if now is None else now) - PREVIEW_HOURS * 3600
+    dropped = 0
+    for path in folder.glob("*"):
+        try:
+            if path.is_file() and path.stat().st_mtime < limit:
+                path.unlink()
+                dropped += 1
+        except OSError:
+            continue  # another process removed it meanwhile
+    return dropped
 
 
 @bp.post("/coordination/import/appliquer")
