@@ -163,3 +163,27 @@ def test_an_expired_token_is_refused(app, client, users):
     response = client.post("/api/services", json=make_entry(id="trop-tard"),
                            headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
+
+
+def test_fifty_concurrent_api_creations_of_five_ids_give_five_201_and_409s(app, users):
+    """Through the API, as two servers sharing one database would receive them."""
+    token = _token(app)
+    barrier = threading.Barrier(50, timeout=30)
+    statuses: dict[str, list[int]] = {service_id: [] for service_id in IDS}
+    lock = threading.Lock()
+
+    def post(service_id: str, writer: int) -> None:
+        client = app.test_client()
+        barrier.wait()
+        response = client.post("/api/services", json=make_entry(id=service_id, name=f"{service_id} par {writer}"),
+                               headers={"Authorization": f"Bearer {token}"})
+        with lock:
+            statuses[service_id].append(response.status_code)
+
+    threads = [threading.Thread(target=post, args=(service_id, writer)) for service_id in IDS for writer in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    for service_id in IDS:
+        assert sorted(statuses[service_id]) == [201] + [409] * 9, (service_id, statuses[service_id])

@@ -7,6 +7,7 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge, SecurityError
 
 from search.backend import SearchUnavailable
@@ -54,6 +55,7 @@ def error_response(status: int, message: str | None = None, field: str | None = 
 def init_app(app: Flask) -> None:
     """Register the handlers."""
     _register_edge_checks(app)
+    _register_unavailable(app)
 
     @app.errorhandler(BadParameter)
     @app.errorhandler(InvalidSearch)
@@ -88,10 +90,31 @@ def init_app(app: Flask) -> None:
                 response.headers[name] = value
         return response
 
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        if isinstance(error, HTTPException):  # pragma: no cover - handled above
+            return _http_error(error)
+        log.exception("Erreur non gérée sur %s %s", request.method, request.path)
+        return error_response(500, "Une erreur interne est survenue ; l'équipe a été prévenue.")
+
+    app.register_error_handler(InternalServerError, lambda e: error_response(500))
+
+
+def _register_unavailable(app: Flask) -> None:
+    """A database or index that cannot answer now: a 503 that says to retry, never a 500."""
+
     @app.errorhandler(OperationalError)
     def _database_down(_error: OperationalError):
         log.error("Base de données injoignable pendant %s %s", request.method, request.path)
         return error_response(503, "La base de données ne répond pas : réessayez dans quelques minutes.")
+
+    @app.errorhandler(PoolTimeout)
+    def _busy(_error: PoolTimeout):
+        log.error("Plus de connexion libre à la base pendant %s %s", request.method, request.path)
+        body, code = error_response(503, "Le service est très sollicité : réessayez dans un instant.")
+        response = app.make_response((body, code))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(SearchUnavailable)
     def _search_unavailable(error: SearchUnavailable):
@@ -101,15 +124,6 @@ def init_app(app: Flask) -> None:
         response = app.make_response((body, code))
         response.headers["Retry-After"] = "30"
         return response
-
-    @app.errorhandler(Exception)
-    def _unexpected(error: Exception):
-        if isinstance(error, HTTPException):  # pragma: no cover - handled above
-            return _http_error(error)
-        log.exception("Erreur non gérée sur %s %s", request.method, request.path)
-        return error_response(500, "Une erreur interne est survenue ; l'équipe a été prévenue.")
-
-    app.register_error_handler(InternalServerError, lambda e: error_response(500))
 
 
 def _register_edge_checks(app: Flask) -> None:

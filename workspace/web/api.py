@@ -63,8 +63,12 @@ def _save(data: dict, expected: int | None, action: str):
     entry, errors = validate_entry(data, state.reference)
     if errors:
         return _errors(errors)
+    editor = acting_user().email
+    # The save runs in its own transaction: the request's connection goes back to the pool
+    # first (two held per request starve the pool under a burst of writes).
+    db_session().close()
     try:
-        save_entry(state.engine, state.sync, state.reference, entry, acting_user().email, expected, action)
+        save_entry(state.engine, state.sync, state.reference, entry, editor, expected, action)
     except StaleVersion as stale:
         return _conflict(stale)
     except EditError as error:
