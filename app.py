@@ -46,14 +46,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     security.init_app(app)
 
-    from directory.web import api as directory_api
-    from directory.web import maps as directory_maps
-    from directory.web import pages as directory_pages
-    from recommender import web as orientation
     from web import cli as commands
     from web import core, errors, openapi, templating
-    from workspace.web import api as workspace_api
-    from workspace.web import auth, coordination, review, transfer
+    from web.views import auth, coordination, directory_api, directory_pages, orientation, review, transfer
+    from web.views import carte as directory_maps
+    from web.views import coordination_api as workspace_api
 
     commands.init_app(app)
     templating.init_app(app)

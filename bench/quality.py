@@ -97,7 +97,7 @@ def negation_scores(reader, items: list[dict]) -> dict:
 
 def search_scores(client, files: tuple[str, ...]) -> dict:
     """Pass rate, mean precision@5 and median result count of lay queries."""
-    from tests.orientation_checks import check_query, precision_at_5
+    from bench.checks import check_query, precision_at_5
 
     queries = []
     for name in files:
@@ -116,7 +116,7 @@ def search_scores(client, files: tuple[str, ...]) -> dict:
 
 def vignette_scores(client, files: tuple[str, ...]) -> dict:
     """Pass rate of reading vignettes."""
-    from tests.orientation_checks import check_expectations
+    from bench.checks import check_expectations
 
     vignettes = [v for name in files for v in (_load(name).get("vignettes") or [])]
     passed = 0

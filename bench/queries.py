@@ -63,8 +63,8 @@ def _timed(function, *args, **kwargs) -> float:
 
 def _carte_size(session: Session, reference) -> dict:
     """Size of the /carte map for every service (what the page inlines), and render time."""
-    from directory.maps import DOMAIN_COLOURS, TileSettings, cartography_map
     from directory.present import coordinates
+    from web.maps.builders import DOMAIN_COLOURS, TileSettings, cartography_map
 
     layers: dict[str, list[list]] = {}
     for row in all_services(session):

@@ -1,1 +1,3 @@
-"""The partner directory: data model, reference data, storage, import/export, search."""
+"""The partner directory (annuaire): data model, validation, reference data, storage, change
+feed, provenance, register imports and exports. Plain Python, the bottom layer
+(docs/ARCHITECTURE.md)."""

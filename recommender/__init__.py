@@ -1,1 +1,1 @@
-"""The orientation engine (plain Python); only ``recommender.web`` imports Flask."""
+"""The orientation engine (plain Python, no Flask: its pages are ``web.views.orientation``)."""

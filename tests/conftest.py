@@ -69,7 +69,8 @@ def app_config(tmp_path):
         # No background catch-up thread: it would outlive the test and poll the next one's
         # database (tests that want one start real servers, tests/test_two_nodes.py).
         "INDEX_POLL_SECONDS": 0,
-        # Forms are tested without tokens; tests/test_security.py turns CSRF back on.
+        # Forms are tested without tokens; the csrf_client fixture (tests/test_workspace.py) turns
+        # CSRF back on.
         "WTF_CSRF_ENABLED": False,
     }
 

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from directory import maps
 from directory.loader import check_text
 from directory.storage import get_service, row_to_data
 from directory.transfer import check_csv, entries_to_csv
 from tests.conftest import parse_html
 from tests.factories import PASSWORD, login, make_entry, make_yaml
+from web.maps import builders as maps
 from web.settings import ConfigurationError, finalize
 from workspace import accounts
 from workspace.models import User
@@ -246,7 +246,7 @@ def test_import_page_refuses_an_alias_file(coordinator):
 def test_import_caps_entries_and_shown_errors(coordinator, monkeypatch):
     from io import BytesIO
 
-    from workspace.web import transfer
+    from web.views import transfer
 
     bad = [make_entry(id=f"bad-{n}", types=["inconnu"]) for n in range(150)]
     response = coordinator.post("/coordination/import", data={"file": (BytesIO(make_yaml(*bad).encode()), "x.yaml")},
@@ -341,7 +341,7 @@ def test_database_errors_never_show_the_statement_parameters(app):
     assert "secret-hash-value" not in message and "hide_parameters=True" in message
 
 
-@pytest.mark.parametrize("target", ["/coordination/\r\nSet-Cookie: x=1", "/\\evil.example",
+@pytest.mark.parametrize("target", ["/coordination/\x00", "/coordination/\r\nSet-Cookie: x=1", "/\\evil.example",
                                     "https://evil.example/", "//evil.example"])
 def test_login_next_with_control_characters_or_another_host_goes_to_the_dashboard(client, users, target):
     response = client.post("/connexion", query_string={"next": target},
@@ -350,11 +350,7 @@ def test_login_next_with_control_characters_or_another_host_goes_to_the_dashboar
     assert response.headers["Location"] == "/coordination/"
 
 
-def test_login_with_a_nul_character_in_next_is_refused_at_the_edge(client, users):
-    response = client.post("/connexion", query_string={"next": "/coordination/\x00"},
-                           data={"email": "coord@example.org", "password": PASSWORD})
-    assert response.status_code == 400
-    assert client.get("/coordination/").status_code == 302  # not signed in
+
 
 
 def test_the_printable_sheet_refuses_a_description_in_the_address(client):

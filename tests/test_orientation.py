@@ -8,8 +8,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.checks import check_expectations, types_of
 from tests.conftest import parse_html
-from tests.orientation_checks import check_expectations, types_of
 
 CASES = Path(__file__).parent / "cases"
 

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from directory.maps import Outlines, TileSettings, cartography_map
 from directory.outlines import outline_path, outlined_communes
 from tests.conftest import parse_html
+from web.maps.builders import Outlines, TileSettings, cartography_map
 from web.settings import DATA_DIR
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.orientation_checks import check_expectations, check_query
+from bench.checks import check_expectations, check_query
 
 CASES = Path(__file__).parent / "cases"
 # reading_holdout.yaml is measured (docs/QUALITY.md), never asserted nor tuned on.

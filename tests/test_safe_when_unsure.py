@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.orientation_checks import check_expectations
+from bench.checks import check_expectations
 
 CASES = Path(__file__).parent / "cases"
 SAFETY_CASES = yaml.safe_load((CASES / "safety_public.yaml").read_text(encoding="utf-8"))

@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session
 
+from bench.checks import check_query
 from search.backend.partition import Partition
 from search.finder import PARIS, SearchParams, search_directory
 from tests.conftest import parse_html
 from tests.factories import make_entry, make_yaml
-from tests.orientation_checks import check_query
 
 CASES = Path(__file__).parent / "cases"
 

@@ -275,7 +275,7 @@ def test_import_previews_are_deleted_after_a_day(tmp_path):
     import os
     import time
 
-    from workspace.web.transfer import PREVIEW_HOURS, drop_old_previews
+    from web.views.transfer import PREVIEW_HOURS, drop_old_previews
 
     old, recent = tmp_path / "ancien.yaml", tmp_path / "recent.yaml"
     old.write_text("x", encoding="utf-8")

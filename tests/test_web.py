@@ -117,7 +117,7 @@ def test_unexpected_error_gives_french_500_page(app, client):
 def test_the_coverage_view_fits_the_territory_not_every_service():
     import re
 
-    from directory.maps import TileSettings, cartography_map
+    from web.maps.builders import TileSettings, cartography_map
 
     far = {"sante": [[43.3, 5.37, "marseille", "Loin", "#047857", "CMP"]]}
     coverage = [{"name": "Le Mans", "lat": 48.0, "lon": 0.2, "status": "covered"},

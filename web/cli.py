@@ -17,10 +17,10 @@ from directory.loader import check_file
 from directory.reference import load_reference
 from directory.storage import count_services, upsert_entries
 from search.maintenance import rebuild_index
+from web.cli_accounts import ACCOUNT_COMMANDS
+from web.cli_imports import import_command
 from web.settings import DATA_DIR
 from web.state import current_state
-from workspace.cli import ACCOUNT_COMMANDS
-from workspace.imports_cli import import_command
 
 
 def _print_issues(issues) -> None:
@@ -169,23 +169,9 @@ APP_COMMANDS = (*ACCOUNT_COMMANDS, orient_command, serve_command, check_command,
                 load_command, export_command, reindex_command, import_command)
 
 
-@click.command("bench")
-@click.option("--services", default=1000, show_default=True, type=int,
-              help="Nombre de structures synthétiques (0 = annuaire fourni).")
-@click.option("--rounds", default=3, show_default=True, type=int, help="Passages du jeu de requêtes.")
-@click.option("--json", "as_json", is_flag=True, help="Sortie JSON sur une ligne.")
-def bench_command(services: int, rounds: int, as_json: bool) -> None:
-    """Mesurer recherche, orientation, index et mémoire (base temporaire)."""
-    from bench.run import run
-
-    report = run(services, rounds)
-    click.echo(json.dumps(report, ensure_ascii=False, indent=None if as_json else 2))
-
-
 def register(group: FlaskGroup) -> None:
     """Commands available without loading the application (no configuration needed)."""
     group.add_command(check_command)
-    group.add_command(bench_command)
 
 
 def init_app(app) -> None:

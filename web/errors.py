@@ -132,8 +132,9 @@ def _register_edge_checks(app: Flask) -> None:
     @app.before_request
     def _refuse_nul_characters():
         """A NUL character never reaches the database (PostgreSQL refuses it in text, SQLite
-        keeps it): the address, its parameters and the form fields are checked at the edge."""
-        for name, value in (("(adresse)", request.path), *request.args.items(multi=True),
+        keeps it): the address and the form fields are checked at the edge (the query
+        parameters are cleaned of control characters where they are read)."""
+        for name, value in (("(adresse)", request.path),
                             *(request.form.items(multi=True) if request.mimetype in FORM_TYPES else ())):
             if "\x00" in value or "\x00" in name:
                 return error_response(400, "Caractère nul refusé dans la requête.", name if name else "(adresse)")

@@ -1,2 +1,3 @@
-"""The coordinators' workspace: accounts, editing with history, freshness, coverage gaps,
-import and export. Plain Python except ``workspace.web``."""
+"""The coordinators' workspace (coordination): accounts, editing with history, freshness,
+coverage gaps, the review queue of register imports. Plain Python; its pages are in
+``web.views``."""

@@ -97,7 +97,7 @@ def test_map_pages_render_offline_and_are_captured(live_server, page_factory, na
 
 @pytest.mark.parametrize("viewport", ["telephone-390", "bureau-1366"])
 def test_coverage_has_its_own_legend_and_stays_on_the_territory(live_server, page_factory, viewport):
-    from directory.maps import COVERAGE_COLOURS, DOMAIN_COLOURS
+    from web.maps.builders import COVERAGE_COLOURS, DOMAIN_COLOURS
 
     page, _log = page_factory(live_server, "/carte?coverage=ccas", viewport)
     legend = page.locator(".legend--coverage")

@@ -7,12 +7,12 @@ from flask import Blueprint, jsonify, request
 from directory.present import service_detail
 from directory.provenance import field_sources
 from directory.storage import communes_served, get_service
-from directory.web.params import parse_search_params
 from reading.reader import reader_for
 from recommender.questions import search_questions
 from recommender.triage import search_triage
 from web.errors import error_response
 from web.params import int_param, text_param
+from web.search_params import parse_search_params
 from web.security import acting_user, is_coordinator
 from web.state import current_state, db_session
 

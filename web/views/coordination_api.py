@@ -11,10 +11,10 @@ from flask import Blueprint, jsonify, request
 
 from directory.schema import validate_entry
 from directory.storage import get_service, row_to_data
-from directory.web.api import detail_response
 from web.params import error_list, json_body
 from web.security import acting_user, coordinator_required
 from web.state import current_state, db_session
+from web.views.directory_api import detail_response
 from workspace.editing import EditError, StaleVersion, save_entry, set_closed
 
 bp = Blueprint("workspace_api", __name__, url_prefix="/api")

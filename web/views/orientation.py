@@ -9,16 +9,16 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request, url_for
 
 from directory.commune_choice import choice_facts
-from directory.maps import orientation_map
 from directory.schema import FieldError
-from directory.web.maps import tile_settings
 from recommender.engine import Engine
-from recommender.form import form_to_body
 from recommender.request import InvalidRequest, parse_request
 from recommender.territory import ServiceFinder
+from web.maps.builders import orientation_map
+from web.orientation_form import form_to_body
 from web.params import error_list, json_body
 from web.security import acting_user
 from web.state import current_state, db_session
+from web.views.carte import tile_settings
 from workspace.gaps import record_orientation_gaps
 
 bp = Blueprint("orientation", __name__)

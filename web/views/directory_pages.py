@@ -5,19 +5,19 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from directory.diff import describer
-from directory.maps import service_map
 from directory.present import service_detail
 from directory.provenance import field_sources
 from directory.storage import communes_served, get_service
-from directory.web.maps import tile_settings
-from directory.web.params import parse_search_params
 from reading.reader import reader_for
 from recommender.questions import search_questions
 from recommender.triage import search_triage
 from search.finder import InvalidSearch
+from web.maps.builders import service_map
 from web.params import BadParameter
+from web.search_params import parse_search_params
 from web.security import acting_user, is_coordinator
 from web.state import current_state, db_session
+from web.views.carte import tile_settings
 from workspace.editing import history
 
 bp = Blueprint("directory_pages", __name__)

@@ -10,6 +10,7 @@ from directory.schema import validate_entry
 from directory.storage import get_service, row_to_data
 from web.security import acting_user, admin_required, coordinator_required
 from web.state import current_state, db_session
+from web.views.review import LABELS as PROPOSAL_LABELS
 from workspace.accounts import (
     AccountError,
     active_tokens,
@@ -25,7 +26,6 @@ from workspace.freshness import freshness_report
 from workspace.gaps import coverage_table, gap_counts
 from workspace.models import User
 from workspace.review import decided_for, pending_count
-from workspace.web.review import LABELS as PROPOSAL_LABELS
 
 bp = Blueprint("coordination", __name__, url_prefix="/coordination")
 

@@ -2,7 +2,7 @@
 
 Maps are rendered into the application's own layout: the head links, the map ``div``
 and the script of the folium root are returned separately for the ``_map.html``
-partial. Every asset is served locally (``directory.maps_assets``); the tile layer is
+partial. Every asset is served locally (``web.maps.assets``); the tile layer is
 configurable and optional: without tiles, markers, popups and clusters still work.
 Confidential sites are placed at their commune's centroid (``present.coordinates``).
 """
@@ -17,7 +17,8 @@ import folium
 from folium.plugins import FastMarkerCluster
 from markupsafe import Markup
 
-from directory.map_layers import (
+from web.maps.assets import use_local_assets
+from web.maps.layers import (
     AreaRow,
     DataAreas,
     DataMarkers,
@@ -27,7 +28,6 @@ from directory.map_layers import (
     pin,
     segment,
 )
-from directory.maps_assets import use_local_assets
 
 DOMAIN_COLOURS = {"logement": "#1d4ed8", "hebergement": "#7c3aed", "sante": "#047857",
                   "medico_social": "#b45309", "droit_commun": "#374151", "urgence": "#b91c1c"}

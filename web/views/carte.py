@@ -6,12 +6,12 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from sqlmodel import Session, select
 
 from directory.coverage import coverage_by_commune
-from directory.maps import COVERAGE_COLOURS, DOMAIN_COLOURS, Outlines, TileSettings, cartography_map
 from directory.models import Service
 from directory.outlines import outline_path, outlined_communes
 from directory.present import coordinates
 from directory.storage import services_covering, services_of_types
 from search.finder import InvalidSearch, resolve_commune
+from web.maps.builders import COVERAGE_COLOURS, DOMAIN_COLOURS, Outlines, TileSettings, cartography_map
 from web.params import BadParameter, text_param
 from web.state import current_state, db_session
 

@@ -7,7 +7,7 @@ local paths of the files vendored by ``scripts/vendor_assets.py``.
 
 Call it once at application start-up, before rendering any map::
 
-    from directory.maps_assets import use_local_assets
+    from web.maps.assets import use_local_assets
     use_local_assets("/static/vendor")
 
 Only the folium classes Maillage uses are guaranteed to be fully local (see
@@ -195,7 +195,7 @@ def use_local_assets(static_url_prefix: str = "/static/vendor") -> None:
     if errors:
         raise RuntimeError(
             "folium assets without a local mapping (run scripts/vendor_assets.py and "
-            "update directory/maps_assets.py):\n  " + "\n  ".join(errors)
+            "update web/maps/assets.py):\n  " + "\n  ".join(errors)
         )
 
     for cls in classes:

@@ -1,1 +1,0 @@
-"""Web blueprints of the directory (the only modules of ``directory`` importing Flask)."""

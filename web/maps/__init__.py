@@ -1,0 +1,1 @@
+"""Folium maps (the only place folium is used), rendered into page partials."""

@@ -1,0 +1,1 @@
+"""One module per URL area (blueprint): views parse, call one domain function, render."""

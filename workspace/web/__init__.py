@@ -1,1 +1,0 @@
-"""Blueprints of the coordinators' workspace (the only Flask modules of ``workspace``)."""
