@@ -38,9 +38,24 @@ def test_directory_size_and_diversity(bundled):
     assert len({t for e in bundled for t in e.types}) >= 35
 
 
-def test_every_entry_has_status_source_and_verification_date(bundled):
-    for entry in bundled:
-        assert entry.status and entry.source and entry.last_verified_at, entry.id
+@pytest.mark.parametrize(("overrides", "field", "words"), [
+    ({"source": ""}, "source", "vide"),
+    ({"last_verified_at": None}, "last_verified_at", "obligatoire"),
+    ({"status": None}, "status", "valeur non permise"),
+    ({"contacts__phone": {"number": "02 43 00 00 12", "placeholder": False, "source": "x"}}, "contacts.phone",
+     "placeholder doit valoir true"),
+    ({"contacts__phone": {"number": "02 43 80 00 01", "placeholder": False}}, "contacts.phone", "citer sa source"),
+])
+def test_the_validator_refuses_an_entry_without_source_date_status_or_with_an_unflagged_number(
+        reference, overrides, field, words):
+    """The bundled data passes the validator (the ``bundled`` fixture); this is what makes
+    that mean something: no source, no verification date, no status, a placeholder number
+    not flagged or a real one without its source are refused."""
+    from directory.schema import validate_entry
+    from tests.factories import make_entry
+
+    _entry, errors = validate_entry(make_entry(**overrides), reference)
+    assert [(e.field, words in e.message) for e in errors] == [(field, True)]
 
 
 def test_sectorised_services_carry_their_communes(bundled):
@@ -72,18 +87,11 @@ def test_cmp_sectors_cover_the_whole_departement(bundled, reference):
     assert sarthe <= set(covered)
 
 
-def test_placeholder_numbers_are_flagged(bundled):
-    for entry in bundled:
-        phone = entry.contacts.phone
-        if phone and PLACEHOLDER_PHONE.match(phone.number):
-            assert phone.placeholder, entry.id
-
-
-def test_real_numbers_cite_a_source(bundled):
-    real = [e for e in bundled if e.contacts.phone and not e.contacts.phone.placeholder]
-    assert real, "at least the verified CRIP line is real"
-    for entry in real:
-        assert entry.contacts.phone.source, entry.id
+def test_the_bundled_data_has_real_numbers_and_flagged_placeholders(bundled):
+    """Both kinds are present (so that the rules above are exercised by the data)."""
+    phones = [e.contacts.phone for e in bundled if e.contacts.phone]
+    assert any(not p.placeholder for p in phones), "at least the verified CRIP line is real"
+    assert any(p.placeholder and PLACEHOLDER_PHONE.match(p.number) for p in phones)
 
 
 def test_no_placeholder_is_rendered_as_tel_link(client, bundled):
