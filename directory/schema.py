@@ -400,10 +400,32 @@ def format_loc(loc: tuple) -> str:
     return text or "(entrée)"
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _control_characters(value: Any, loc: tuple):
+    """The locations of the strings holding a control character (tabs and line breaks aside)."""
+    if isinstance(value, str):
+        if _CONTROL.search(value):
+            yield loc
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _control_characters(item, (*loc, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _control_characters(item, (*loc, index))
+
+
 def validate_entry(data: Any, reference: ReferenceData | None) -> tuple[ServiceEntry | None, list[FieldError]]:
     """Validate one entry; return the normalised entry or all of its errors (French)."""
     if not isinstance(data, dict):
         return None, [FieldError("(entrée)", "une entrée doit être un bloc de champs")]
+    control = list(_control_characters(data, ()))
+    if control:
+        # NUL and other control characters: PostgreSQL refuses NUL, SQLite would keep it;
+        # refused here, the same on both (line breaks and tabs stay allowed).
+        return None, [FieldError(format_loc(loc), "caractère de contrôle refusé (caractère invisible)", loc)
+                      for loc in control]
     try:
         entry = ServiceEntry.model_validate(data, context={"reference": reference})
     except ValidationError as exc:

@@ -187,3 +187,12 @@ def test_fifty_concurrent_api_creations_of_five_ids_give_five_201_and_409s(app, 
         thread.join(120)
     for service_id in IDS:
         assert sorted(statuses[service_id]) == [201] + [409] * 9, (service_id, statuses[service_id])
+
+
+def test_a_name_with_a_nul_character_in_a_patch_is_a_400(app, client, users):
+    token = _token(app)
+    etag = client.get("/api/services/ccas-allonnes").headers["ETag"]
+    response = client.patch("/api/services/ccas-allonnes", json={"name": "CCAS\x00 d'Allonnes"},
+                            headers={"Authorization": f"Bearer {token}", "If-Match": etag})
+    assert response.status_code == 400
+    assert "\x00" not in client.get("/api/services/ccas-allonnes").get_json()["name"]
