@@ -50,20 +50,22 @@ def score(predict, texts: list[dict]) -> dict:
             counts["fp"][code] += 1
         for code in expected - found:
             counts["fn"][code] += 1
-        if item["p0"]:
+        if item.get("p0"):
             p0_total += 1
             if p0:
                 right_first += first in [str(n) for n in item.get("first") or []]
             else:
                 missed_p0 += 1
-                missed.append(item["id"])
+                missed.append(item.get("id"))
         elif p0:
             false_p0 += 1
-            false_alarms.append(item["id"])
+            false_alarms.append(item.get("id"))
     tp, fp, fn = (sum(counts[k].values()) for k in ("tp", "fp", "fn"))
-    per_problem = {code: {"precision": _ratio(counts["tp"][code], counts["tp"][code] + counts["fp"][code]),
-                          "recall": _ratio(counts["tp"][code], counts["tp"][code] + counts["fn"][code])}
-                   for code in sorted(set(counts["tp"]) | set(counts["fp"]) | set(counts["fn"]))}
+    per_problem = {}
+    for code in sorted(set(counts["tp"]) | set(counts["fp"]) | set(counts["fn"])):
+        code_tp, code_fp, code_fn = counts["tp"][code], counts["fp"][code], counts["fn"][code]
+        per_problem[code] = {"precision": _ratio(code_tp, code_tp + code_fp),
+                             "recall": _ratio(code_tp, code_tp + code_fn), "tp": code_tp, "fp": code_fp, "fn": code_fn}
     return {"texts": len(texts), "micro_precision": _ratio(tp, tp + fp), "micro_recall": _ratio(tp, tp + fn),
             "p0_texts": p0_total, "p0_recall": _ratio(p0_total - missed_p0, p0_total),
             "false_p0": false_p0, "false_p0_rate": _ratio(false_p0, len(texts) - p0_total),

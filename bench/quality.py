@@ -19,7 +19,6 @@ import argparse
 import json
 import statistics
 import tempfile
-from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -37,37 +36,16 @@ def _load(name: str):
 
 
 def detection_scores(reader, texts: list[dict]) -> dict:
-    """Per-problem precision/recall, micro averages and false-P0 rate of a set of texts."""
-    counts = {"tp": Counter(), "fp": Counter(), "fn": Counter()}
-    false_p0 = missed_p0 = p0_total = 0
-    for item in texts:
-        reading = reader.read(item["text"])
-        found = set(reading.problem_codes)
-        expected = set(item["problems"])
-        for code in found & expected:
-            counts["tp"][code] += 1
-        for code in found - expected:
-            counts["fp"][code] += 1
-        for code in expected - found:
-            counts["fn"][code] += 1
-        p0 = bool(reading.dangers) or "danger_immediat" in found
-        p0_total += bool(item.get("p0"))
-        false_p0 += p0 and not item.get("p0")
-        missed_p0 += item.get("p0", False) and not p0
-    per_problem = {}
-    for code in sorted(set(counts["tp"]) | set(counts["fp"]) | set(counts["fn"])):
-        tp, fp, fn = counts["tp"][code], counts["fp"][code], counts["fn"][code]
-        per_problem[code] = {"precision": _ratio(tp, tp + fp), "recall": _ratio(tp, tp + fn),
-                             "tp": tp, "fp": fp, "fn": fn}
-    tp, fp, fn = (sum(counts[k].values()) for k in ("tp", "fp", "fn"))
-    not_p0 = len(texts) - p0_total
-    return {"texts": len(texts), "micro_precision": _ratio(tp, tp + fp), "micro_recall": _ratio(tp, tp + fn),
-            "false_p0": false_p0, "false_p0_rate": _ratio(false_p0, not_p0), "p0_texts": p0_total,
-            "p0_recall": _ratio(p0_total - missed_p0, p0_total), "per_problem": per_problem}
+    """Per-problem precision/recall, micro averages and false-P0 rate of a set of texts
+    (``bench.corpus.score`` over what the reader reads)."""
+    from bench.corpus import score
 
+    def predict(text: str):
+        reading = reader.read(text)
+        codes = reading.problem_codes
+        return codes, bool(reading.dangers) or "danger_immediat" in codes, None
 
-def _ratio(numerator: int, denominator: int) -> float | None:
-    return round(numerator / denominator, 3) if denominator else None
+    return score(predict, texts)
 
 
 def negation_scores(reader, items: list[dict]) -> dict:
