@@ -28,11 +28,15 @@ SPECIFIC_LINES = {"violences_intrafamiliales": "3919", "idees_suicidaires": "311
                   "enfant_en_danger": "119", "maltraitance_personne_vulnerable": "3977"}
 
 
+UNKNOWN_URGENCY = "unknown"  # nothing understood: not « routine follow-up », to be asked
+
+
 def _urgency(problems: set[str], danger: bool, reference: ReferenceData) -> str:
     if danger:
         return "P0"
-    levels = [reference.taxonomy.problems[p].triage for p in problems] or ["P3"]
-    return min(levels, key=TRIAGE_ORDER.index)
+    if not problems:
+        return UNKNOWN_URGENCY
+    return min((reference.taxonomy.problems[p].triage for p in problems), key=TRIAGE_ORDER.index)
 
 
 def _line_view(reference: ReferenceData, number: str) -> dict | None:

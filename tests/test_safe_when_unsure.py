@@ -251,3 +251,13 @@ def test_structures_unrelated_to_a_gas_leak_fold_under_the_danger_box(shared_cli
     assert page.select_one("section.urgency")["data-urgency"] == "P0"
     assert page.select_one("details.results-fold ol.result-list") is not None
     assert page.select_one(".triage-advice[data-code='gas']") is not None
+
+
+def test_nothing_understood_is_an_urgency_to_ask_not_routine(shared_client):
+    from tests.conftest import parse_html
+
+    answer = orient(shared_client, commune="72180", role="gardien", description="la dame du 5 m'inquiète")
+    assert answer["urgency"] == "unknown"
+    page = parse_html(shared_client.post("/orientation", data={"commune": "72180", "role": "gardien",
+                                                                "description": "la dame du 5 m'inquiète"}))
+    assert page.select_one("#urgence-titre").get_text(strip=True) == "Urgence à préciser"
