@@ -37,7 +37,6 @@ class Doubt:
     """Why a danger is possible but not certain (empty: no doubt)."""
 
     reasons: list[str] = field(default_factory=list)
-    numbers: tuple[str, ...] = ()  # the numbers a « Oui » would put first
 
     def __bool__(self) -> bool:
         return bool(self.reasons)
@@ -51,13 +50,11 @@ def danger_doubt(reading: Reading, problems: list[str], p0: bool) -> Doubt:
     for finding in reading.possible_dangers:
         quoted = "« " + " », « ".join(finding.evidence) + " »"
         doubt.reasons.append(f"signe possible : {finding.situation.label.lower()} ({quoted})")
-        doubt.numbers = doubt.numbers or finding.situation.numbers
     if reading.danger_possible:
         doubt.reasons.append("la description ressemble à des situations de danger")
     if any(f.worry for f in reading.problems):
         doubt.reasons.append("une crainte est exprimée")
-    hidden = sorted(set(problems) & DANGER_CAN_HIDE)
-    if hidden:
+    if set(problems) & DANGER_CAN_HIDE:
         doubt.reasons.append("une difficulté qui peut cacher un danger")
     if any(item.category == "near_miss" for item in reading.ignored):
         doubt.reasons.append("un mot proche d'un mot d'alerte")
