@@ -17,10 +17,11 @@ Choices written down:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from directory.taxonomy import Taxonomy
+from reading.combined import add_model_findings, set_aside
 from reading.context import (
     CATEGORY_LABELS,
     FALSE_ALARM,
@@ -31,11 +32,13 @@ from reading.context import (
     TextContext,
     load_context_rules,
 )
+from reading.findings import Finding, Ignored, Reading
 from reading.model import ProblemModel, bundled_model
-from reading.phrases import FILLERS, PRONOUNS, Phrase, PreparedText
+from reading.phrases import FILLERS, Phrase, PreparedText
 from reading.situations import Situation, SituationFinding, load_situations, read_situations
 from reading.tokens import tokenize
 from reading.typos import bounded_distance
+from reading.unread import unread
 from reading.vocabulary import SAFETY_PROBLEMS, build_vocabulary
 
 # Problems whose sign names another person by nature (the aggressor): « son frère la
@@ -47,85 +50,8 @@ NOT_AN_AGE = re.compile(r"(?:\by|depuis|pendant|dans|pour|en)$", re.IGNORECASE)
 ELDERLY_AGE = 65
 DANGER = "danger_immediat"
 WEAK_REASON = "un seul signe, trop vague pour conclure"
-# The nature of a danger read by the model alone: any emergency (112 first).
-MODEL_DANGER = "any"
+
 NEAR_MISS = "near_miss"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """Something understood: a code and the user's words that show it."""
-
-    code: str
-    evidence: tuple[str, ...]
-    worry: bool = False  # read under a fear or hypothesis (safety problems only)
-    inferred: bool = False  # read by the statistical model, not from quoted words
-
-
-@dataclass(frozen=True)
-class Ignored:
-    """A match set aside, with the reason."""
-
-    code: str
-    words: str
-    category: str
-    reason: str
-
-    def as_dict(self) -> dict:
-        """JSON shape: ``{"code", "words", "category", "reason"}``."""
-        return {"code": self.code, "words": self.words, "category": self.category, "reason": self.reason}
-
-
-@dataclass
-class Reading:
-    """What the reader understood of a text."""
-
-    problems: list[Finding] = field(default_factory=list)
-    ignored: list[Ignored] = field(default_factory=list)
-    dangers: list[Finding] = field(default_factory=list)
-    types: list[Finding] = field(default_factory=list)
-    signals: list[Finding] = field(default_factory=list)
-    age: int | None = None  # an age stated in the text
-    # Dangers read as situations (certain), or only possible (Maillage asks then).
-    situations: list[SituationFinding] = field(default_factory=list)
-    # The user's words that nothing was read from (« Non compris : crie la nuit »).
-    unread: list[str] = field(default_factory=list)
-    # The same, word by word as typed (for a search by name when nothing was understood).
-    unread_words: list[str] = field(default_factory=list)
-    # The statistical model's probability that someone must call an emergency number now,
-    # and whether it is high enough to ask.
-    danger_score: float = 0.0
-    danger_asked: bool = False
-    # Dangers read, then turned into a question by a false-alarm phrase (their natures).
-    demoted: list[str] = field(default_factory=list)
-    # Household facts stated in the text (« sous curatelle », children, the age).
-    facts: dict = field(default_factory=dict)
-
-    @property
-    def problem_codes(self) -> list[str]:
-        """Codes of the problems understood, in taxonomy order."""
-        return [f.code for f in self.problems]
-
-    @property
-    def signal_codes(self) -> set[str]:
-        """Codes of the named signals read."""
-        return {f.code for f in self.signals}
-
-    @property
-    def possible_dangers(self) -> list[SituationFinding]:
-        """Situations that make a danger possible but not certain."""
-        return [f for f in self.situations if not f.certain]
-
-    @property
-    def danger_possible(self) -> bool:
-        """A danger is possible without certainty: the model finds the text close to dangers
-        now, or a danger read was turned into a question by a false-alarm phrase."""
-        return self.danger_asked or bool(self.demoted)
-
-    @property
-    def understood(self) -> bool:
-        """True when anything was read: a problem, a danger, a type or a signal."""
-        return bool(self.problems or self.dangers or self.types or self.signals)
 
 
 @dataclass
@@ -181,40 +107,12 @@ class Reader:
             evidence = tuple(w for finding in reading.dangers for w in finding.evidence)
             reading.problems.insert(0, Finding(DANGER, evidence))
         self._near_misses(text, prepared, reading)
-        reading.unread, reading.unread_words = self._unread(text, prepared, context, reading.situations)
+        reading.unread, reading.unread_words = unread(self.vocabulary, self.rules, prepared, context,
+                                                      reading.situations, text)
         if self.model is not None:
-            self._read_with_model(text, reading, self._set_aside(reading, context))
+            add_model_findings(self.model.scores(text), reading, set_aside(reading, context, self.rules),
+                               list(self.taxonomy.problems), self.danger_natures)
         return reading
-
-    def _set_aside(self, reading: Reading, context: TextContext) -> set[str]:
-        """Codes the context rules rule out in this text: matches set aside (negated, past,
-        someone else), the targets of the false friends present, and what a signal reads
-        differently (dealing in the hall is not the household's addiction)."""
-        set_aside = {item.code for item in reading.ignored if item.category not in ("weak", NEAR_MISS)}
-        for friend, _start, _end in context.friends:
-            set_aside |= set(friend.targets)
-        for code in reading.signal_codes:
-            set_aside |= set((self.rules.signals.get(code) or {}).get("instead_of", ()))
-        return set_aside
-
-    def _read_with_model(self, text: str, reading: Reading, set_aside: set[str]) -> None:
-        """Problems the lexicon missed, from the statistical model; never one the context
-        rules set aside (negated, past, someone else, a false friend)."""
-        scores = self.model.scores(text)
-        reading.danger_score = scores.danger
-        reading.danger_asked = scores.danger_possible
-        present = set(reading.problem_codes)
-        added = [code for code in scores.found()
-                 if code in self.taxonomy.problems and code not in present and code not in set_aside]
-        danger_set_aside = bool(set_aside & self.danger_natures)
-        if not reading.dangers and scores.danger_now and not danger_set_aside:
-            reading.dangers.append(Finding(MODEL_DANGER, (), inferred=True))
-            added.insert(0, DANGER)
-        if not added:
-            return
-        order = {code: i for i, code in enumerate(self.taxonomy.problems)}
-        reading.problems += [Finding(code, (), inferred=True) for code in added if code not in present]
-        reading.problems.sort(key=lambda f: order[f.code])
 
     def _false_alarm(self, text: str, prepared: PreparedText, reading: Reading) -> None:
         """« c'était un film », « en rigolant », « elle m'avait prévenu qu'elle partait » : a
@@ -251,47 +149,6 @@ class Reader:
                     reading.problems.append(Finding(code, finding.evidence))
                     present.add(code)
         reading.problems.sort(key=lambda f: order[f.code])
-
-    def _unread(self, text: str, prepared: PreparedText, context: TextContext,
-                situations: list[SituationFinding]) -> tuple[list[str], list[str]]:
-        """Runs of meaningful words that no phrase, trigger or sign covers, quoted, and
-        those words one by one."""
-        covered = self._covered(prepared, context, situations)
-        runs: list[list[int]] = []
-        for position, token in enumerate(prepared.words):
-            if position in covered or not _worth_saying(token.text, self.rules.not_worth_saying):
-                continue
-            if runs and runs[-1][-1] >= position - 3 and prepared.words[runs[-1][-1]].clause == token.clause \
-                    and not any(p in covered for p in range(runs[-1][-1] + 1, position)):
-                runs[-1].append(position)
-            else:
-                runs.append([position])
-        return ([prepared.quote(run[0], run[-1], text) for run in runs][:MAX_UNREAD],
-                [prepared.quote(p, p, text) for run in runs for p in run])
-
-    def _covered(self, prepared: PreparedText, context: TextContext,
-                 situations: list[SituationFinding]) -> set[int]:
-        """Word positions something was read from, or set aside with a reason."""
-        covered: set[int] = set()
-        for kind in ("problems", "types", "signals"):
-            for phrase in self.vocabulary.candidates(kind, prepared.all_stems):
-                for first, last in prepared.find_all(phrase):
-                    covered.update(range(first, last + 1))
-        # An alarm word is read (or set aside with its reason); a sign that needs another
-        # one, or a sign of a situation not read, is not understanding.
-        for sign in self.vocabulary.escalation:
-            if sign.rule.min_signs <= 1 and not sign.context:
-                for phrase in sign.phrases:
-                    for first, last in prepared.find_all(phrase):
-                        covered.update(range(first, last + 1))
-        for finding in situations:
-            for first, last in finding.spans:
-                covered.update(range(first, last + 1))
-        for _trigger, start, end in context.found:
-            covered.update(range(start, end + 1))
-        for _friend, start, end in context.friends:
-            covered.update(range(start, end + 1))
-        return covered | context.hidden
 
     def _matches(self, name: str, prepared: PreparedText, context: TextContext, text: str) -> list[_Match]:
         matches = []
@@ -433,15 +290,6 @@ class Reader:
                                                    f"proche du mot d'alerte « {alarm} », non retenu : "
                                                    "vérifiez l'orthographe"))
                     break
-
-
-MAX_UNREAD = 8
-
-
-def _worth_saying(word: str, not_worth: frozenset[str]) -> bool:
-    """A word whose not being understood is worth telling (not a function word)."""
-    return len(word) >= 3 and not word.isdigit() and word not in FILLERS and word not in PRONOUNS \
-        and word not in not_worth
 
 
 def stated_age(text: str) -> int | None:
