@@ -15,6 +15,7 @@ from directory.bootstrap import data_files, ensure_seeded
 from directory.reference import ReferenceData, load_reference
 from directory.storage import create_schema, make_engine
 from reading.reader import reader_for
+from recommender.questions import search_questions
 from recommender.rules import RuleSet, load_rules
 from search.backend import SearchIndex
 from search.finder import SearchParams, search_directory
@@ -50,6 +51,9 @@ class AppState:
         answer = search_directory(session, self.search, self.reference, params, answer_types=self.rank_types,
                                   first_contacts=tuple(self.rules.first_contacts.gardien))
         answer["index"] = {"stale": False, "behind": 0} if fresh else _lag_view(self.sync)
+        # The danger question, and the situations a « Oui » would be about (page and API alike).
+        answer["questions"], answer["possible_dangers"] = search_questions(
+            reader_for(self.reference.taxonomy), params.q, answer)
         return answer
 
     def start_background_sync(self) -> None:

@@ -7,8 +7,6 @@ from flask import Blueprint, jsonify, request
 from directory.present import service_detail
 from directory.provenance import field_sources
 from directory.storage import communes_served, get_service
-from reading.reader import reader_for
-from recommender.questions import search_questions
 from recommender.triage import search_triage
 from web.errors import error_response
 from web.params import int_param, text_param
@@ -48,8 +46,6 @@ def services_json():
     params = parse_search_params(request.args, default_limit=20)
     state = current_state()
     answer = state.search_answer(db_session(), params)
-    answer["questions"], answer["possible_dangers"] = search_questions(reader_for(state.reference.taxonomy),
-                                                                       params.q, answer)
     triage = search_triage(state.reference, answer)
     if triage:
         answer.update(triage)

@@ -8,8 +8,6 @@ from directory.diff import describer
 from directory.present import service_detail
 from directory.provenance import field_sources
 from directory.storage import communes_served, get_service
-from reading.reader import reader_for
-from recommender.questions import search_questions
 from recommender.triage import search_triage
 from search.finder import InvalidSearch
 from web.maps.builders import service_map
@@ -57,9 +55,8 @@ def directory_search():
         if searched:
             results = state.search_answer(db_session(), params)
             answered = request.args.get("danger", "")
-            questions, possible = search_questions(reader_for(taxonomy), params.q, results)
-            results["questions"] = [] if answered in ("oui", "non") else questions
-            results["possible_dangers"] = possible
+            if answered in ("oui", "non"):
+                results["questions"] = []  # answered: not asked again
             triage = search_triage(state.reference, results, danger_confirmed=answered == "oui")
     except (BadParameter, InvalidSearch) as problem:
         # A commune to choose keeps the words typed; an unreadable parameter starts afresh.
