@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from directory.gazetteer import Commune, Gazetteer, name_key
+from directory.invalid import InvalidInput
 
 MAX_OPTIONS = 8
 SUGGESTION_CUTOFF = 75.0
@@ -48,20 +49,18 @@ class CommuneOption:
         return {"insee": self.insee, "name": self.name, "departement": self.departement, "label": self.label}
 
 
-class UnresolvedCommune(ValueError):
-    """The text names no single commune; ``options`` are what to offer (French ``message``)."""
-
-    def __init__(self, text: str, ambiguous: bool, options: list[CommuneOption]):
-        self.text, self.ambiguous, self.options = text, ambiguous, options
-        if ambiguous:
-            message = (f"plusieurs communes s'appellent « {text} » : choisissez la vôtre "
-                       "(le département est indiqué entre parenthèses)")
-        elif options:
-            message = f"commune inconnue « {text} » : vouliez-vous dire {_either(options)} ?"
-        else:
-            message = f"commune inconnue « {text} » (nom, code postal ou code INSEE)"
-        super().__init__(message)
-        self.message = message
+def unresolved_commune(text: str, ambiguous: bool, options: list[CommuneOption],
+                       field: str = "commune") -> InvalidInput:
+    """The text names no single commune: the error on ``field``, with the ``options`` to
+    offer (homonyms with their département, or the closest names)."""
+    if ambiguous:
+        message = (f"plusieurs communes s'appellent « {text} » : choisissez la vôtre "
+                   "(le département est indiqué entre parenthèses)")
+    elif options:
+        message = f"commune inconnue « {text} » : vouliez-vous dire {_either(options)} ?"
+    else:
+        message = f"commune inconnue « {text} » (nom, code postal ou code INSEE)"
+    return InvalidInput.on(field, message, options)
 
 
 @dataclass(frozen=True)
@@ -75,9 +74,10 @@ class CommuneChoice:
 
 
 def choose_commune(gazetteer: Gazetteer, text: str, territory: frozenset[str] = frozenset(),
-                   services_by_departement: Callable[[], dict[str, int]] | None = None) -> CommuneChoice:
+                   services_by_departement: Callable[[], dict[str, int]] | None = None,
+                   field: str = "commune") -> CommuneChoice:
     """The one commune ``text`` means (INSEE code, postcode, name, « Nom (72000) »), or
-    ``UnresolvedCommune`` with homonyms or close names to choose from.
+    ``InvalidInput`` on ``field`` with homonyms or close names to choose from.
 
     ``services_by_departement`` (asked only when there are homonyms) tells how many
     services each département has: a homonym plainly in the directory's own
@@ -96,8 +96,8 @@ def choose_commune(gazetteer: Gazetteer, text: str, territory: frozenset[str] = 
         first, second = (counts.get(c.departement, 0) for c in ranked[:2])
         if first > 0 and first >= PLAIN_MAJORITY * second and ranked[0].departement != ranked[1].departement:
             return CommuneChoice(ranked[0], tuple(_options(ranked[1:], territory)))
-        raise UnresolvedCommune(text, True, _options(found, territory))
-    raise UnresolvedCommune(text, False, _options(suggestions(gazetteer, text), territory)[:5])
+        raise unresolved_commune(text, True, _options(found, territory), field)
+    raise unresolved_commune(text, False, _options(suggestions(gazetteer, text), territory)[:5], field)
 
 
 def suggestions(gazetteer: Gazetteer, text: str) -> list[Commune]:

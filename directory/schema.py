@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import opening_hours
@@ -25,8 +24,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
+from directory.invalid import FieldError, context_value, fail, field_errors, format_loc, known_code
 from directory.reference import ReferenceData
 from directory.zones import ZoneError, expand_token
 
@@ -46,24 +45,13 @@ Text = Annotated[str, Field(min_length=1, max_length=2000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=300)]
 
 
-def _fail(message: str) -> PydanticCustomError:
-    return PydanticCustomError("maillage", message)
-
-
 def _reference(info: ValidationInfo) -> ReferenceData | None:
-    return info.context.get("reference") if isinstance(info.context, dict) else None
+    return context_value(info, "reference")
 
 
-def _code_checker(message: str, table: str):
+def _code_checker(message: str, table: str) -> AfterValidator:
     """An item validator checking a code against a taxonomy table (French message)."""
-
-    def check(value: str, info: ValidationInfo) -> str:
-        ref = _reference(info)
-        if ref is not None and value not in getattr(ref.taxonomy, table):
-            raise _fail(f"{message} « {value} »")
-        return value
-
-    return AfterValidator(check)
+    return known_code(lambda info: ref.taxonomy.codes(table) if (ref := _reference(info)) else None, message)
 
 
 def _zone_token(value: str, info: ValidationInfo) -> str:
@@ -73,7 +61,7 @@ def _zone_token(value: str, info: ValidationInfo) -> str:
         try:
             expand_token(value, ref.gazetteer, ref.zones)
         except ZoneError as error:
-            raise _fail(str(error)) from None
+            raise fail(str(error)) from None
     return value
 
 
@@ -105,13 +93,13 @@ class Site(_Strict):
         value = str(value).strip() if value is not None else value
         ref = _reference(info)
         if value is not None and ref and value not in ref.gazetteer:
-            raise _fail(f"commune inconnue « {value} » (code INSEE attendu, ex. 72181)")
+            raise fail(f"commune inconnue « {value} » (code INSEE attendu, ex. 72181)")
         return value
 
     @model_validator(mode="after")
     def _both_coordinates(self) -> Site:
         if (self.lat is None) != (self.lon is None):
-            raise _fail("latitude et longitude vont ensemble : renseigner les deux ou aucune")
+            raise fail("latitude et longitude vont ensemble : renseigner les deux ou aucune")
         return self
 
 
@@ -126,7 +114,7 @@ class Eligibility(_Strict):
     @model_validator(mode="after")
     def _age_range(self) -> Eligibility:
         if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
-            raise _fail("âge minimum supérieur à l'âge maximum")
+            raise fail("âge minimum supérieur à l'âge maximum")
         return self
 
 
@@ -150,7 +138,7 @@ class Wait(_Strict):
     @model_validator(mode="after")
     def _range(self) -> Wait:
         if self.days_min is not None and self.days_max is not None and self.days_min > self.days_max:
-            raise _fail("délai minimum supérieur au délai maximum")
+            raise fail("délai minimum supérieur au délai maximum")
         return self
 
 
@@ -166,15 +154,15 @@ class Phone(_Strict):
     def _number_format(cls, value: Any) -> Any:
         value = " ".join(str(value).split()) if value is not None else value
         if value and not PHONE.match(value):
-            raise _fail(f"numéro de téléphone invalide « {value} » (ex. 02 43 00 00 10)")
+            raise fail(f"numéro de téléphone invalide « {value} » (ex. 02 43 00 00 10)")
         return value
 
     @model_validator(mode="after")
     def _placeholder_flagged(self) -> Phone:
         if PLACEHOLDER_PHONE.match(self.number) and not self.placeholder:
-            raise _fail("numéro fictif 02 43 00 00 xx : placeholder doit valoir true")
+            raise fail("numéro fictif 02 43 00 00 xx : placeholder doit valoir true")
         if not self.placeholder and not self.source:
-            raise _fail("un numéro réel doit citer sa source (champ source)")
+            raise fail("un numéro réel doit citer sa source (champ source)")
         return self
 
     @property
@@ -194,14 +182,14 @@ class Contacts(_Strict):
     @classmethod
     def _email(cls, value: str | None) -> str | None:
         if value and not EMAIL.match(value):
-            raise _fail(f"adresse e-mail invalide « {value} »")
+            raise fail(f"adresse e-mail invalide « {value} »")
         return value
 
     @field_validator("website")
     @classmethod
     def _website(cls, value: str | None) -> str | None:
         if value and not URL.match(value):
-            raise _fail(f"site web invalide « {value} » (http:// ou https:// attendu)")
+            raise fail(f"site web invalide « {value} » (http:// ou https:// attendu)")
         return value
 
 
@@ -216,7 +204,7 @@ class Hours(_Strict):
     @classmethod
     def _osm_syntax(cls, value: str | None) -> str | None:
         if value and not opening_hours.validate(value):
-            raise _fail(f"horaires illisibles « {value} » (syntaxe OpenStreetMap, "
+            raise fail(f"horaires illisibles « {value} » (syntaxe OpenStreetMap, "
                         "ex. Mo-Fr 09:00-12:00,14:00-17:00; PH off)")
         return value
 
@@ -239,7 +227,7 @@ class Identifiers(_Strict):
     def _finess(cls, value: Any) -> Any:
         value = str(value).strip().upper() if value not in (None, "") else None
         if value and (len(value) != 9 or not FINESS_NUMBER.match(value)):
-            raise _fail(f"numéro FINESS invalide « {value} » (9 caractères, ex. 720000123)")
+            raise fail(f"numéro FINESS invalide « {value} » (9 caractères, ex. 720000123)")
         return value
 
     @field_validator("siret", mode="before")
@@ -247,7 +235,7 @@ class Identifiers(_Strict):
     def _siret(cls, value: Any) -> Any:
         value = "".join(str(value).split()) if value not in (None, "") else None
         if value and not SIRET_NUMBER.match(value):
-            raise _fail(f"SIRET invalide « {value} » (14 chiffres)")
+            raise fail(f"SIRET invalide « {value} » (14 chiffres)")
         return value
 
     @field_validator("data_inclusion", mode="before")
@@ -255,7 +243,7 @@ class Identifiers(_Strict):
     def _data_inclusion(cls, value: Any) -> Any:
         value = str(value).strip() if value not in (None, "") else None
         if value and not DATA_INCLUSION_ID.match(value):
-            raise _fail(f"identifiant data·inclusion invalide « {value} » (source:identifiant)")
+            raise fail(f"identifiant data·inclusion invalide « {value} » (source:identifiant)")
         return value
 
 
@@ -296,16 +284,16 @@ class ServiceEntry(_Strict):
     @classmethod
     def _slug(cls, value: Any) -> Any:
         if isinstance(value, str) and len(value.strip()) > MAX_ID:
-            raise _fail(f"identifiant trop long ({MAX_ID} caractères au plus)")
+            raise fail(f"identifiant trop long ({MAX_ID} caractères au plus)")
         if isinstance(value, str) and not SLUG.match(value.strip()):
-            raise _fail(f"identifiant invalide « {value} » : minuscules, chiffres et tirets")
+            raise fail(f"identifiant invalide « {value} » : minuscules, chiffres et tirets")
         return value
 
     @field_validator("types")
     @classmethod
     def _types_unique(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
-            raise _fail("type de service en double")
+            raise fail("type de service en double")
         return value
 
     @field_validator("domain")
@@ -313,14 +301,14 @@ class ServiceEntry(_Strict):
     def _domain_known(cls, value: str | None, info: ValidationInfo) -> str | None:
         ref = _reference(info)
         if value and ref and value not in ref.taxonomy.domains:
-            raise _fail(f"domaine inconnu « {value} »")
+            raise fail(f"domaine inconnu « {value} »")
         return value
 
     @field_validator("last_verified_at")
     @classmethod
     def _not_future(cls, value: dt.date) -> dt.date:
         if value > dt.date.today():
-            raise _fail("date de vérification dans le futur")
+            raise fail("date de vérification dans le futur")
         return value
 
     @model_validator(mode="after")
@@ -333,71 +321,6 @@ class ServiceEntry(_Strict):
     def to_data(self) -> dict:
         """Plain data in the file's key order (dates as ISO strings) for YAML/JSON."""
         return self.model_dump(mode="json")
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """One problem in one field of an entry."""
-
-    field: str
-    message: str
-    loc: tuple = ()
-    # What to choose from, when the value names several things or none (communes).
-    options: tuple = ()
-
-
-_MESSAGES = {
-    "missing": "champ obligatoire manquant",
-    "string_type": "doit être un texte",
-    "int_type": "doit être un nombre entier",
-    "int_parsing": "doit être un nombre entier",
-    "int_from_float": "doit être un nombre entier",
-    "float_type": "doit être un nombre",
-    "float_parsing": "doit être un nombre",
-    "bool_type": "doit valoir true ou false",
-    "bool_parsing": "doit valoir true ou false",
-    "date_type": "date invalide (format AAAA-MM-JJ)",
-    "date_parsing": "date invalide (format AAAA-MM-JJ)",
-    "date_from_datetime_parsing": "date invalide (format AAAA-MM-JJ)",
-    "date_from_datetime_inexact": "date invalide (format AAAA-MM-JJ)",
-    "list_type": "doit être une liste",
-    "model_type": "doit être un bloc de champs",
-    "model_attributes_type": "doit être un bloc de champs",
-    "dict_type": "doit être un bloc de champs",
-    "extra_forbidden": "champ inconnu (faute de frappe ?)",
-    "string_too_short": "ne doit pas être vide",
-    "too_short": "ne doit pas être vide",
-}
-
-
-def french_message(error: dict) -> str:
-    """French text of a pydantic error (custom messages kept as they are)."""
-    kind = error["type"]
-    ctx = error.get("ctx") or {}
-    if kind == "maillage":
-        return error["msg"]
-    if error.get("input", "") is None and kind.endswith("_type"):
-        # An empty form field arrives as None: it is missing, not « not a text ».
-        return "champ obligatoire"
-    if kind == "literal_error":
-        return f"valeur non permise : choisir parmi {ctx.get('expected', '')}".replace("'", "")
-    if kind == "string_too_long":
-        return f"trop long ({ctx.get('max_length')} caractères au plus)"
-    if kind == "too_long":
-        return f"liste trop longue ({ctx.get('max_length')} éléments au plus)"
-    if kind in ("greater_than_equal", "less_than_equal"):
-        bound = ctx.get("ge", ctx.get("le"))
-        word = "au moins" if kind == "greater_than_equal" else "au plus"
-        return f"doit valoir {word} {bound}"
-    return _MESSAGES.get(kind, error["msg"])
-
-
-def format_loc(loc: tuple) -> str:
-    """``('contacts', 'phone', 'number')`` → ``contacts.phone.number``; indices in brackets."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(entrée)"
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -429,10 +352,5 @@ def validate_entry(data: Any, reference: ReferenceData | None) -> tuple[ServiceE
     try:
         entry = ServiceEntry.model_validate(data, context={"reference": reference})
     except ValidationError as exc:
-        errors = []
-        for error in exc.errors():
-            # Drop pydantic's union/literal branch markers from the location.
-            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith(("literal[", "function-"))))
-            errors.append(FieldError(format_loc(loc), french_message(error), loc))
-        return None, errors
+        return None, field_errors(exc)
     return entry, []

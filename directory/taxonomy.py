@@ -129,6 +129,13 @@ class Taxonomy:
     phone_lines: list[PhoneLine]
     escalation: list[EscalationRule] = field(default_factory=list)
 
+    def codes(self, table: str):
+        """The codes of a table: ``service_types``, ``problems``… or ``household:<key>`` for
+        the values of a household attribute (empty when unknown)."""
+        if table.startswith("household:"):
+            return self.household_values.get(table.split(":", 1)[1], {})
+        return getattr(self, table)
+
     def type_label(self, code: str) -> str:
         """French label of a service type, or the code itself when unknown."""
         found = self.service_types.get(code)

@@ -16,12 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from directory.gazetteer import Commune
+from directory.invalid import InvalidInput
 from directory.reference import ReferenceData
-from directory.schema import FieldError
 from reading.reader import Reading, reader_for
 from recommender.eligibility import Eligibility, assess
 from recommender.questions import apply_answers, questions_for
-from recommender.request import InvalidRequest, OrientationRequest
+from recommender.request import OrientationRequest
 from recommender.rules import UNKNOWN, HouseholdCondition, Rule, RuleSet
 from recommender.triage import danger_natures, emergency_numbers, triage_block
 from recommender.wording import who_acts
@@ -193,8 +193,7 @@ class Engine:
         problems = [p for p in dict.fromkeys([*request.problems, *reading.problem_codes]) if p not in dismissed]
         problems, confirmed = apply_answers(problems, request.answers, reading)
         if not problems and not request.description:
-            raise InvalidRequest([FieldError("problems", "indiquer au moins une difficulté : "
-                                             "cochée ou décrite en quelques mots")])
+            raise InvalidInput.on("problems", "indiquer au moins une difficulté : cochée ou décrite en quelques mots")
         natures = [] if "danger_immediat" in dismissed else [finding.code for finding in reading.dangers]
         danger = bool(danger_natures(problems, natures)) or bool(confirmed)
         context = Context(set(problems), danger, request.role, _household_facts(request, reading),

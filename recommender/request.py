@@ -10,13 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from directory.commune_choice import CommuneChoice, UnresolvedCommune, choose_commune
+from directory.commune_choice import CommuneChoice, choose_commune
 from directory.gazetteer import Commune
+from directory.invalid import FieldError, InvalidInput, context_value, field_errors, known_code
 from directory.reference import ReferenceData
-from directory.schema import FieldError, format_loc, french_message
-from recommender.rules import _fail
 
 ROLE = Literal["gardien", "travailleur_social", "coordinateur"]
 MAX_DESCRIPTION = 2000
@@ -26,23 +25,9 @@ MAX_PROBLEMS = 40
 MAX_HOUSEHOLD_ITEMS = 20
 
 
-def _reference(info: ValidationInfo) -> ReferenceData | None:
-    return info.context.get("reference") if isinstance(info.context, dict) else None
-
-
-def _code(table: str, message: str):
-    def check(value: str, info: ValidationInfo) -> str:
-        ref = _reference(info)
-        if ref is None:
-            return value
-        taxonomy = ref.taxonomy
-        known = (getattr(taxonomy, table) if not table.startswith("household:")
-                 else taxonomy.household_values.get(table.split(":", 1)[1], {}))
-        if value not in known:
-            raise _fail(f"{message} « {value} »")
-        return value
-
-    return AfterValidator(check)
+def _code(table: str, message: str) -> AfterValidator:
+    return known_code(lambda info: ref.taxonomy.codes(table) if (ref := context_value(info, "reference")) else None,
+                      message)
 
 
 class Household(BaseModel):
@@ -114,46 +99,21 @@ class OrientationRequest:
     choice: CommuneChoice | None = None
 
 
-class InvalidRequest(ValueError):
-    """The request is invalid; ``errors`` lists every field error (French)."""
-
-    def __init__(self, errors: list[FieldError]):
-        super().__init__(errors[0].message)
-        self.errors = errors
-
-    @property
-    def field(self) -> str:
-        """The first faulty field."""
-        return self.errors[0].field
-
-    @property
-    def message(self) -> str:
-        """The first error message."""
-        return self.errors[0].message
-
-
 def _clean_text(text: str | None) -> str:
     return "".join(ch if ch.isprintable() else " " for ch in (text or "")).strip()
 
 
 def parse_request(data: Any, reference: ReferenceData, territory: frozenset[str] = frozenset(),
                   services_by_departement: Callable[[], dict[str, int]] | None = None) -> OrientationRequest:
-    """Validate a request body; raise ``InvalidRequest`` naming the faulty fields (for the
+    """Validate a request body; raise ``InvalidInput`` naming the faulty fields (for the
     commune, with the communes to choose from: homonyms, close names)."""
     if not isinstance(data, dict):
-        raise InvalidRequest([FieldError("(corps)", "le corps doit être un objet JSON")])
+        raise InvalidInput.on("(corps)", "le corps doit être un objet JSON")
     try:
         parsed = OrientationInput.model_validate(data, context={"reference": reference})
     except ValidationError as exc:
-        errors = []
-        for error in exc.errors():
-            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-            errors.append(FieldError(format_loc(loc), french_message(error), loc))
-        raise InvalidRequest(errors) from None
-    try:
-        choice = choose_commune(reference.gazetteer, parsed.commune, territory, services_by_departement)
-    except UnresolvedCommune as problem:
-        raise InvalidRequest([FieldError("commune", problem.message, ("commune",), tuple(problem.options))]) from None
+        raise InvalidInput(field_errors(exc)) from None
+    choice = choose_commune(reference.gazetteer, parsed.commune, territory, services_by_departement)
     return OrientationRequest(commune=choice.commune, choice=choice,
                               problems=list(dict.fromkeys(parsed.problems)),
                               description=_clean_text(parsed.description), role=parsed.role,

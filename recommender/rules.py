@@ -15,42 +15,28 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
-from pydantic_core import PydanticCustomError
 
+from directory.invalid import context_value, fail, format_loc, french_message, known_code
 from directory.loader import LoadIssue, line_of, parse_yaml_document
-from directory.schema import format_loc, french_message
 from directory.taxonomy import Taxonomy
 
 ROLES = ("gardien", "travailleur_social", "coordinateur")
 UNKNOWN = "inconnu"
 
 
-def _fail(message: str) -> PydanticCustomError:
-    return PydanticCustomError("maillage", message)
-
-
 def _taxonomy(info: ValidationInfo) -> Taxonomy | None:
-    return info.context.get("taxonomy") if isinstance(info.context, dict) else None
+    return context_value(info, "taxonomy")
 
 
-def _known(table: str, message: str, extra: tuple[str, ...] = ()):
-    def check(value: str, info: ValidationInfo) -> str:
-        taxonomy = _taxonomy(info)
-        if taxonomy is None or value in extra:
-            return value
-        known = getattr(taxonomy, table) if not table.startswith("household:") else \
-            taxonomy.household_values.get(table.split(":", 1)[1], {})
-        if value not in known:
-            raise _fail(f"{message} « {value} »")
-        return value
-
-    return AfterValidator(check)
+def _known(table: str, message: str, extra: tuple[str, ...] = ()) -> AfterValidator:
+    return known_code(lambda info: taxonomy.codes(table) if (taxonomy := _taxonomy(info)) else None,
+                      message, extra)
 
 
 def _number_known(value: str, info: ValidationInfo) -> str:
     taxonomy = _taxonomy(info)
     if taxonomy is not None and taxonomy.line(value) is None:
-        raise _fail(f"numéro inconnu « {value} » (absent des numéros de taxonomy.yaml)")
+        raise fail(f"numéro inconnu « {value} » (absent des numéros de taxonomy.yaml)")
     return value
 
 
@@ -108,7 +94,7 @@ class Trigger(_Strict):
     def _roles_known(self) -> Trigger:
         for role in self.roles:
             if role not in ROLES:
-                raise _fail(f"rôle inconnu « {role} » (gardien, travailleur_social, coordinateur)")
+                raise fail(f"rôle inconnu « {role} » (gardien, travailleur_social, coordinateur)")
         return self
 
 
@@ -136,7 +122,7 @@ class Rule(_Strict):
     @model_validator(mode="after")
     def _does_something(self) -> Rule:
         if not self.propose and not self.numbers:
-            raise _fail("une règle doit proposer au moins un type ou un numéro")
+            raise fail("une règle doit proposer au moins un type ou un numéro")
         return self
 
 
@@ -176,15 +162,15 @@ class RuleSet(_Strict):
         taxonomy = _taxonomy(info)
         for key in ("G1", "G2", "G5", "G6", "G7", "G8"):
             if key not in self.global_rules:
-                raise _fail(f"description de la règle globale {key} manquante")
+                raise fail(f"description de la règle globale {key} manquante")
         if taxonomy is not None:
             for code in self.bridges:
                 if code not in taxonomy.service_types:
-                    raise _fail(f"type de service inconnu « {code} » dans bridges")
+                    raise fail(f"type de service inconnu « {code} » dans bridges")
         ids = [r.id for r in self.rules]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
-            raise _fail(f"identifiant de règle en double : {', '.join(duplicates)}")
+            raise fail(f"identifiant de règle en double : {', '.join(duplicates)}")
         return self
 
     def rule(self, rule_id: str) -> Rule | None:

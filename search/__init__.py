@@ -4,8 +4,8 @@ the only code importing whoosh), the documents it holds (``search.documents``), 
 (``search.finder``). This is the package's public surface."""
 
 from search.backend import SearchIndex, SearchUnavailable
-from search.finder import InvalidSearch, SearchParams, resolve_commune, search_directory
+from search.finder import SearchParams, resolve_commune, search_directory
 from search.maintenance import ensure_index, rebuild_index, reindex_services
 
-__all__ = ["InvalidSearch", "SearchIndex", "SearchParams", "SearchUnavailable", "ensure_index", "rebuild_index",
+__all__ = ["SearchIndex", "SearchParams", "SearchUnavailable", "ensure_index", "rebuild_index",
            "reindex_services", "resolve_commune", "search_directory"]

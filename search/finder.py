@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import opening_hours
 from sqlmodel import Session, select
 
-from directory.commune_choice import CommuneChoice, UnresolvedCommune, choice_facts, choose_commune
+from directory.commune_choice import CommuneChoice, choice_facts, choose_commune
+from directory.invalid import InvalidInput
 from directory.models import Service
 from directory.present import commune_view, coordinates, distance_from, phone_view, wait_view
 from directory.reference import ReferenceData
@@ -34,17 +35,6 @@ NAMED_FIELDS = ("name", "type_text", "place_text")
 MEANINGFUL_WORD = 4
 
 
-class InvalidSearch(ValueError):
-    """A search parameter is not acceptable; ``field`` names it (French message)."""
-
-    def __init__(self, field_name: str, message: str, options: list | None = None):
-        super().__init__(message)
-        self.field = field_name
-        self.message = message
-        # Communes to choose from (homonyms, close names): ``CommuneOption``.
-        self.options = options or []
-
-
 @dataclass
 class SearchParams:
     """What the user asked (already parsed, codes still to check)."""
@@ -62,20 +52,17 @@ class SearchParams:
 
 def resolve_commune(reference: ReferenceData, text: str | None, field_name: str = "commune",
                     territory: frozenset[str] = frozenset(), services_by_departement=None) -> CommuneChoice | None:
-    """The commune meant by an INSEE code, postcode or name; ``InvalidSearch`` with the
+    """The commune meant by an INSEE code, postcode or name; ``InvalidInput`` with the
     communes to choose from when there are homonyms or none (``directory.commune_choice``)."""
     if not text:
         return None
-    try:
-        return choose_commune(reference.gazetteer, text, territory, services_by_departement)
-    except UnresolvedCommune as problem:
-        raise InvalidSearch(field_name, problem.message, problem.options) from None
+    return choose_commune(reference.gazetteer, text, territory, services_by_departement, field_name)
 
 
 def _check_codes(values: list[str], known, field_name: str, what: str) -> None:
     for value in values:
         if value not in known:
-            raise InvalidSearch(field_name, f"{what} inconnu « {value} »")
+            raise InvalidInput.on(field_name, f"{what} inconnu « {value} »")
 
 
 @dataclass

@@ -84,6 +84,13 @@ def app(app_config):
 
 
 @pytest.fixture
+def state(app):
+    """The application's state (engine, reference data, rules, search index) for tests that
+    call the domain functions directly."""
+    return app.extensions["maillage"]
+
+
+@pytest.fixture
 def client(app):
     """A test client."""
     return app.test_client()
@@ -125,14 +132,14 @@ def parse_html(response) -> BeautifulSoup:
 
 
 @pytest.fixture
-def users(app):
+def users(state):
     """A coordinator (coord@example.org) and an administrator (admin@example.org)."""
     from sqlmodel import Session
 
     from tests.factories import PASSWORD
     from workspace.accounts import create_user
 
-    with Session(app.extensions["maillage"].engine) as session:
+    with Session(state.engine) as session:
         create_user(session, "coord@example.org", PASSWORD, "coordinateur")
         create_user(session, "admin@example.org", PASSWORD, "admin")
         session.commit()

@@ -67,3 +67,28 @@ PASSWORD = "correct horse battery"
 def login(client, email="coord@example.org", password=PASSWORD, **kwargs):
     """POST the login form (``kwargs`` go to the test client: headers, environ_base…)."""
     return client.post("/connexion", data={"email": email, "password": password}, **kwargs)
+
+
+def orient(client, **body) -> dict:
+    """POST an orientation request and return its JSON answer (asserting a 200)."""
+    response = client.post("/api/orientations", json=body)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def load_entries(runner, tmp_path, *entries: dict) -> None:
+    """Load entries into the test database with ``maillage load`` (asserting it succeeds)."""
+    file = tmp_path / "lot.yaml"
+    file.write_text(make_yaml(*entries), encoding="utf-8")
+    result = runner.invoke(args=["load", str(file)])
+    assert result.exit_code == 0, result.output
+
+
+def pending_proposals(state) -> list:
+    """The import proposals waiting for a coordinator's decision."""
+    from sqlmodel import Session
+
+    from workspace.review import pending
+
+    with Session(state.engine) as session:
+        return pending(session)

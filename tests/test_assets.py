@@ -40,12 +40,12 @@ WORKSPACE_PAGES = ["/connexion", "/coordination/", "/coordination/services/nouve
 
 
 @pytest.mark.parametrize("path", WORKSPACE_PAGES)
-def test_workspace_pages_have_no_external_asset(app, client, path):
+def test_workspace_pages_have_no_external_asset(app, client, path, state):
     from sqlmodel import Session
 
     from workspace.accounts import create_user
 
-    with Session(app.extensions["maillage"].engine) as session:
+    with Session(state.engine) as session:
         create_user(session, "admin@example.org", "mot de passe assez long", "admin")
         session.commit()
     client.post("/connexion", data={"email": "admin@example.org", "password": "mot de passe assez long"})

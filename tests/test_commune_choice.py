@@ -4,17 +4,19 @@ said to be so."""
 
 import pytest
 
-from directory.commune_choice import UnresolvedCommune, choose_commune
+from directory.commune_choice import choose_commune
+from directory.invalid import InvalidInput
 from tests.conftest import parse_html
 
 SARTHE = frozenset({"72"})
 
 
 def test_homonyms_are_offered_with_their_departement(reference):
-    with pytest.raises(UnresolvedCommune) as raised:
+    with pytest.raises(InvalidInput) as raised:
         choose_commune(reference.gazetteer, "Saint-Georges", SARTHE, lambda: {"72": 80})
     problem = raised.value
-    assert problem.ambiguous and len(problem.options) > 3
+    assert problem.field == "commune" and "plusieurs communes" in problem.message
+    assert len(problem.options) > 3
     assert all(o.name == "Saint-Georges" for o in problem.options)
     assert {o.label for o in problem.options} >= {"Saint-Georges (15)", "Saint-Georges (47)"}
 
@@ -26,22 +28,22 @@ def test_the_directorys_own_homonym_is_taken_and_the_others_named(reference):
 
 
 def test_homonyms_in_departements_of_equal_weight_are_asked(reference):
-    with pytest.raises(UnresolvedCommune):
+    with pytest.raises(InvalidInput):
         choose_commune(reference.gazetteer, "Allonnes", frozenset({"72", "28"}), lambda: {"72": 900, "28": 800})
 
 
 def test_an_unknown_name_gets_the_closest_names_territory_first(reference):
-    with pytest.raises(UnresolvedCommune) as raised:
+    with pytest.raises(InvalidInput) as raised:
         choose_commune(reference.gazetteer, "le mnas", SARTHE)
     problem = raised.value
-    assert not problem.ambiguous and problem.options[0].insee == "72181"
+    assert "inconnue" in problem.message and problem.options[0].insee == "72181"
     assert "« Le Mans (72) »" in problem.message
 
 
 def test_a_name_far_from_every_commune_gets_no_suggestion(reference):
-    with pytest.raises(UnresolvedCommune) as raised:
+    with pytest.raises(InvalidInput) as raised:
         choose_commune(reference.gazetteer, "xqzwvk", SARTHE)
-    assert raised.value.options == [] and "code INSEE" in raised.value.message
+    assert raised.value.options == () and "code INSEE" in raised.value.message
 
 
 def test_a_postcode_of_several_communes_takes_the_main_one_and_names_the_others(reference):

@@ -276,8 +276,7 @@ def test_operator_name():
 # --------------------------------------------------------------------------- inputs
 
 
-def test_accepts_entries_and_stored_rows(app, entries, reference, payload):
-    state = app.extensions["maillage"]
+def test_accepts_entries_and_stored_rows(app, entries, reference, payload, state):
     with Session(state.engine) as session:
         # The partners' entries (the town halls of town_halls.yaml are in the database too).
         wanted = {entry["id"] for entry in entries}

@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-
-def orient(client, **body):
-    response = client.post("/api/orientations", json=body)
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
+from tests.factories import orient
 
 
 def _sentences(answer: dict) -> list[str]:

@@ -81,7 +81,7 @@ def test_killing_a_load_midway_leaves_the_database_as_before(tmp_path):
     assert count() == before
 
 
-def test_two_simultaneous_saves_never_lose_an_update(app, monkeypatch):
+def test_two_simultaneous_saves_never_lose_an_update(app, monkeypatch, state):
     """Both editors opened version 1 and save at the same instant: one wins, the other is
     told of the conflict; nothing is overwritten silently."""
     import threading
@@ -89,8 +89,6 @@ def test_two_simultaneous_saves_never_lose_an_update(app, monkeypatch):
     from directory.schema import validate_entry
     from directory.storage import get_service, row_to_data
     from workspace import editing
-
-    state = app.extensions["maillage"]
     with Session(state.engine) as session:
         original = row_to_data(get_service(session, "ccas-allonnes"))
     barrier = threading.Barrier(2, timeout=10)

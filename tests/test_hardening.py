@@ -279,15 +279,15 @@ def test_unsupported_methods_get_405_even_with_csrf_on(csrf_client, method):
     assert response.status_code == 405 and "GET" in response.headers["Allow"]
 
 
-def test_delete_without_if_match_is_428_and_changes_nothing(coordinator, app):
+def test_delete_without_if_match_is_428_and_changes_nothing(coordinator, app, state):
     assert coordinator.delete(f"/api/services/{SERVICE}").status_code == 428
-    with Session(app.extensions["maillage"].engine) as session:
+    with Session(state.engine) as session:
         assert get_service(session, SERVICE).status != "closed"
 
 
-def test_if_match_zero_does_not_bypass_the_version_check(coordinator, app):
+def test_if_match_zero_does_not_bypass_the_version_check(coordinator, app, state):
     assert coordinator.delete(f"/api/services/{SERVICE}", headers={"If-Match": '"0"'}).status_code == 409
-    with Session(app.extensions["maillage"].engine) as session:
+    with Session(state.engine) as session:
         assert get_service(session, SERVICE).status != "closed"
     body = coordinator.get(f"/api/services/{SERVICE}").get_json()
     assert coordinator.put(f"/api/services/{SERVICE}", json={"id": SERVICE}, headers={"If-Match": '"0"'}
@@ -296,8 +296,8 @@ def test_if_match_zero_does_not_bypass_the_version_check(coordinator, app):
 
 
 # -- 8. smaller ones -------------------------------------------------------------------------------
-def test_concurrent_identical_account_creations_give_one_account_and_french_refusals(app, monkeypatch):
-    engine = app.extensions["maillage"].engine
+def test_concurrent_identical_account_creations_give_one_account_and_french_refusals(app, monkeypatch, state):
+    engine = state.engine
     barrier = threading.Barrier(4, timeout=20)
     real_hash = accounts.hash_password
 
@@ -327,8 +327,8 @@ def test_concurrent_identical_account_creations_give_one_account_and_french_refu
     assert sorted(outcomes) == ["created"] + ["un compte existe déjà pour meme@example.org"] * 3
 
 
-def test_database_errors_never_show_the_statement_parameters(app):
-    engine = app.extensions["maillage"].engine
+def test_database_errors_never_show_the_statement_parameters(app, state):
+    engine = state.engine
     with Session(engine) as session:
         session.add(User(email="dup@example.org", password_hash="secret-hash-value", role="admin"))
         session.commit()
@@ -371,18 +371,18 @@ def test_orientation_answers_are_never_cached(client, method, path, kwargs):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_public_service_json_hides_internal_fields_that_coordinators_see(app, client, users):
+def test_public_service_json_hides_internal_fields_that_coordinators_see(app, client, users, state):
     public = client.get(f"/api/services/{SERVICE}").get_json()
     assert "verified_by" not in public and "notes" not in public
     assert login(client).status_code == 302
     internal = client.get(f"/api/services/{SERVICE}").get_json()
     assert {"verified_by", "notes"} <= internal.keys()
-    with Session(app.extensions["maillage"].engine) as session:
+    with Session(state.engine) as session:
         assert internal["notes"] == row_to_data(get_service(session, SERVICE))["notes"]
 
 
-def test_public_service_sheet_hides_verification_notes(app, client):
-    with Session(app.extensions["maillage"].engine) as session:
+def test_public_service_sheet_hides_verification_notes(app, client, state):
+    with Session(state.engine) as session:
         notes = get_service(session, "sarthe-habitat").notes
     assert notes
     page = parse_html(client.get("/services/sarthe-habitat"))

@@ -7,18 +7,18 @@ import threading
 
 from sqlmodel import Session, select
 
+from directory.invalid import InvalidInput
 from directory.schema import validate_entry
 from directory.storage import get_service
 from tests.factories import make_entry
-from workspace.editing import EditError, save_entry
+from workspace.editing import save_entry
 from workspace.models import ServiceVersion
 
 IDS = [f"course-{n}" for n in range(5)]
 WRITERS = 10
 
 
-def test_concurrent_creations_of_one_id_give_one_winner_each_and_no_overwrite(app):
-    state = app.extensions["maillage"]
+def test_concurrent_creations_of_one_id_give_one_winner_each_and_no_overwrite(app, state):
     barrier = threading.Barrier(len(IDS) * WRITERS, timeout=30)
     outcomes: dict[str, list[tuple[str, str]]] = {service_id: [] for service_id in IDS}
     lock = threading.Lock()
@@ -31,7 +31,7 @@ def test_concurrent_creations_of_one_id_give_one_winner_each_and_no_overwrite(ap
         try:
             save_entry(state.engine, None, state.reference, entry, f"auteur{writer}@example.org", None)
             outcome = ("created", entry.name)
-        except EditError as error:
+        except InvalidInput as error:
             outcome = ("refused", error.errors[0].message)
         except Exception as error:  # noqa: BLE001 - the outcome is what the test checks
             outcome = ("error", repr(error))
@@ -74,13 +74,13 @@ def test_a_nul_character_in_the_login_form_is_a_400(client):
     assert response.status_code == 400
 
 
-def test_a_value_too_long_for_its_column_is_a_400_not_a_500(app, client, users):
+def test_a_value_too_long_for_its_column_is_a_400_not_a_500(app, client, users, state):
     from sqlmodel import Session
 
     from workspace import accounts
 
     # The validator's bound is the first guard; the database's refusal is the net.
-    with Session(app.extensions["maillage"].engine) as session, pytest.raises(accounts.AccountError):
+    with Session(state.engine) as session, pytest.raises(accounts.AccountError):
         accounts.create_user(session, "a" * 300 + "@example.org", "un mot de passe très long", "coordinateur")
     login(client)
     response = client.post("/api/services", json=make_entry(id="x" * 130))
@@ -108,13 +108,13 @@ def test_login_drops_a_planted_session_and_its_csrf_token(app, users):
         assert after.get("csrf_token") != "jeton-connu-de-l-attaquant"
 
 
-def test_the_review_queue_pages_fifty_at_a_time(app, client, users):
+def test_the_review_queue_pages_fifty_at_a_time(app, client, users, state):
     """Thousands of pending proposals: the page shows 50 of them and says how many there are."""
     import datetime as dt
 
     from workspace.models import Proposal
 
-    with Session(app.extensions["maillage"].engine) as session:
+    with Session(state.engine) as session:
         for n in range(120):
             session.add(Proposal(fingerprint=f"fp-{n}", batch="test", kind="new", service_id=f"nouvelle-{n}",
                                  source="finess", source_id=str(n), source_label="FINESS (data.gouv)",
@@ -149,13 +149,13 @@ def test_a_token_opens_the_api_only(app, client, users):
     assert client.post("/api/services", json=make_entry(id="par-jeton"), headers=headers).status_code == 201
 
 
-def test_an_expired_token_is_refused(app, client, users):
+def test_an_expired_token_is_refused(app, client, users, state):
     import datetime as dt
 
     from workspace.models import ApiToken
 
     token = _token(app, days=1)
-    with Session(app.extensions["maillage"].engine) as session:
+    with Session(state.engine) as session:
         for row in session.exec(select(ApiToken)):
             row.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
             session.add(row)

@@ -14,9 +14,10 @@ from directory.datainclusion.mapping import PROBLEM_THEMATIQUES, TYPE_RESEAUX
 from directory.imports.datainclusion import read_data_inclusion
 from directory.imports.records import french_phone, register_mapping
 from directory.models import Service
+from tests.factories import pending_proposals
 from workspace.editing import history
 from workspace.models import Proposal
-from workspace.review import decide, import_records, pending
+from workspace.review import decide, import_records
 
 DATE = "2026-11-15"
 
@@ -47,19 +48,13 @@ def write(tmp_path, structures, services, name="di.json"):
     return path
 
 
-def run(app, path, departement="72"):
-    state = app.extensions["maillage"]
+def run(state, path, departement="72"):
     records = read_data_inclusion(path, register_mapping()["data_inclusion"])
     return import_records(state.engine, state.reference, records, f"test {path.name}", departement)
 
 
-def _pending(app) -> list[Proposal]:
-    with Session(app.extensions["maillage"].engine) as session:
-        return pending(session)
-
-
-def _row(app, service_id) -> Service:
-    with Session(app.extensions["maillage"].engine) as session:
+def _row(state, service_id) -> Service:
+    with Session(state.engine) as session:
         return session.get(Service, service_id)
 
 
@@ -87,52 +82,51 @@ def test_register_phones_are_written_the_french_way_or_left_out(raw, expected):
 
 
 # -- proposals ---------------------------------------------------------------------------
-def test_a_known_service_gets_field_proposals_never_network_fields(app, tmp_path):
-    before = _row(app, "ccas-allonnes")
-    summary = run(app, write(tmp_path, [structure()], [service(description="Texte du registre.")]))
+def test_a_known_service_gets_field_proposals_never_network_fields(app, tmp_path, state):
+    before = _row(state, "ccas-allonnes")
+    summary = run(state, write(tmp_path, [structure()], [service(description="Texte du registre.")]))
     assert summary.updates == 1 and summary.new == 0 and summary.matched_by == {"nom et commune": 1}
-    (proposal,) = _pending(app)
+    (proposal,) = pending_proposals(state)
     assert proposal.service_id == "ccas-allonnes" and proposal.match.startswith("nom et commune")
     # A placeholder number gives way to the register's; the network's description stays.
     assert proposal.changes["contacts.phone"]["proposed"] == {
         "number": "02 43 80 00 01", "placeholder": False, "source": "data·inclusion (dora)"}
     assert "description" not in proposal.changes
     assert not {p for p in proposal.changes if p.split(".")[0] in ("zone", "eligibility", "wait", "referral", "notes")}
-    assert _row(app, "ccas-allonnes").contacts == before.contacts  # nothing applied yet
+    assert _row(state, "ccas-allonnes").contacts == before.contacts  # nothing applied yet
 
 
-def test_malformed_records_duplicates_and_other_departements(app, tmp_path):
+def test_malformed_records_duplicates_and_other_departements(app, tmp_path, state):
     bad_service = service(id="svc-2")
     bad_service["code_insee"] = "7200"  # not 5 characters
     nameless = structure(id="s-3")
     del nameless["nom"]
     elsewhere = service(id="svc-4", code_insee="49007", structure_id="s-9", nom="CCAS d'Angers")
     path = write(tmp_path, [structure(), nameless], [service(), service(), bad_service, elsewhere])
-    summary = run(app, path)
+    summary = run(state, path)
     where = {issue.where for issue in summary.issues}
     assert where == {"structures[1]", "services[2]"}
     assert all("schéma data·inclusion" in issue.message for issue in summary.issues)
     assert summary.duplicates == 1 and summary.other_departement == 1
-    assert summary.updates == 1 and len(_pending(app)) == 1
+    assert summary.updates == 1 and len(pending_proposals(state)) == 1
 
 
-def test_a_second_import_of_the_same_file_proposes_nothing_new(app, tmp_path):
+def test_a_second_import_of_the_same_file_proposes_nothing_new(app, tmp_path, state):
     path = write(tmp_path, [structure()], [service()])
-    first = run(app, path)
-    second = run(app, path)
+    first = run(state, path)
+    second = run(state, path)
     assert first.updates == 1 and second.updates == 0 and second.already_proposed == 1
-    assert len(_pending(app)) == 1
+    assert len(pending_proposals(state)) == 1
 
 
-def test_accept_one_field_reject_another_goes_to_the_history(app, tmp_path):
-    run(app, write(tmp_path, [structure(site_web="https://allonnes.fr/ccas")], [service()]))
-    (proposal,) = _pending(app)
+def test_accept_one_field_reject_another_goes_to_the_history(app, tmp_path, state):
+    run(state, write(tmp_path, [structure(site_web="https://allonnes.fr/ccas")], [service()]))
+    (proposal,) = pending_proposals(state)
     assert {"contacts.phone", "contacts.website", "identifiers.siret", "identifiers.data_inclusion"} <= set(
         proposal.changes)
-    state = app.extensions["maillage"]
     decision = decide(state.engine, None, state.reference, proposal.id, ["contacts.phone"], "coord@example.org")
     assert decision.status == "partial" and "contacts.website" in decision.rejected
-    row = _row(app, "ccas-allonnes")
+    row = _row(state, "ccas-allonnes")
     assert row.contacts["phone"]["number"] == "02 43 80 00 01" and row.contacts["website"] is None
     with Session(state.engine) as session:
         latest = history(session, "ccas-allonnes")[0]
@@ -142,20 +136,19 @@ def test_accept_one_field_reject_another_goes_to_the_history(app, tmp_path):
                                                   "contacts.phone.source"]
     assert stored.status == "partial" and stored.decisions["contacts.website"] == "rejected"
     # Re-importing proposes neither the accepted nor the refused fields again.
-    assert run(app, write(tmp_path, [structure(site_web="https://allonnes.fr/ccas")], [service()])).updates == 0
+    assert run(state, write(tmp_path, [structure(site_web="https://allonnes.fr/ccas")], [service()])).updates == 0
 
 
-def test_the_phone_says_where_it_comes_from(app, client, tmp_path):
-    run(app, write(tmp_path, [structure()], [service()]))
-    (proposal,) = _pending(app)
-    state = app.extensions["maillage"]
+def test_the_phone_says_where_it_comes_from(app, client, tmp_path, state):
+    run(state, write(tmp_path, [structure()], [service()]))
+    (proposal,) = pending_proposals(state)
     decide(state.engine, None, state.reference, proposal.id, ["contacts.phone"], "coord@example.org")
     detail = client.get("/api/services/ccas-allonnes").get_json()
     phone = next(p for p in detail["provenance"] if p["field"] == "contacts.phone.number")
     assert phone["text"] == "Téléphone : data·inclusion (dora), novembre 2026" and phone["date"] == DATE
 
 
-def test_a_phone_accepted_then_replaced_by_hand_names_the_edit(app, client, tmp_path):
+def test_a_phone_accepted_then_replaced_by_hand_names_the_edit(app, client, tmp_path, state):
     """Provenance follows the data: the register no longer gets the credit for a number the
     network typed afterwards."""
     import datetime as dt
@@ -164,11 +157,10 @@ def test_a_phone_accepted_then_replaced_by_hand_names_the_edit(app, client, tmp_
     from directory.storage import row_to_data
     from workspace.editing import save_entry
 
-    run(app, write(tmp_path, [structure()], [service()]))
-    (proposal,) = _pending(app)
-    state = app.extensions["maillage"]
+    run(state, write(tmp_path, [structure()], [service()]))
+    (proposal,) = pending_proposals(state)
     decide(state.engine, None, state.reference, proposal.id, ["contacts.phone"], "coord@example.org")
-    row = _row(app, "ccas-allonnes")
+    row = _row(state, "ccas-allonnes")
     data = row_to_data(row)
     data["contacts"]["phone"] = {"number": "02 43 80 99 99", "placeholder": False, "source": "appel au CCAS"}
     entry, errors = validate_entry(data, state.reference)
@@ -179,20 +171,19 @@ def test_a_phone_accepted_then_replaced_by_hand_names_the_edit(app, client, tmp_
     assert phone["source"] == "saisie du réseau" and phone["date"] == dt.date.today().isoformat()
 
 
-def test_accepted_hours_carry_the_records_date(app, client, tmp_path):
-    run(app, write(tmp_path, [structure()], [service(horaires_accueil="Mo-Fr 09:00-12:00")]))
-    (proposal,) = _pending(app)
-    state = app.extensions["maillage"]
+def test_accepted_hours_carry_the_records_date(app, client, tmp_path, state):
+    run(state, write(tmp_path, [structure()], [service(horaires_accueil="Mo-Fr 09:00-12:00")]))
+    (proposal,) = pending_proposals(state)
     decide(state.engine, None, state.reference, proposal.id, None, "coord@example.org")
     detail = client.get("/api/services/ccas-allonnes").get_json()
     hours = next(p for p in detail["provenance"] if p["field"] == "hours")
     assert hours["date"] == DATE and hours["source"] == "data·inclusion (dora)"
 
 
-def test_the_public_label_never_comes_from_the_file(app, tmp_path):
+def test_the_public_label_never_comes_from_the_file(app, tmp_path, state):
     hostile = "Préfecture — numéro officiel vérifié"
-    run(app, write(tmp_path, [structure(source=hostile)], [service(source=hostile)]))
-    (proposal,) = _pending(app)
+    run(state, write(tmp_path, [structure(source=hostile)], [service(source=hostile)]))
+    (proposal,) = pending_proposals(state)
     labels = {proposal.source_label, *(c.get("proposed", {}).get("source", "") for c in proposal.changes.values()
                                        if isinstance(c.get("proposed"), dict))}
     assert hostile not in " ".join(labels) and proposal.source_label == "data·inclusion"
@@ -205,33 +196,32 @@ def test_a_town_hall_says_its_facts_come_from_the_annuaire(shared_client):
     assert "octobre 2026" in texts["contacts.phone.number"]
 
 
-def test_a_new_service_becomes_an_entry_to_verify_once_accepted(app, tmp_path):
+def test_a_new_service_becomes_an_entry_to_verify_once_accepted(app, tmp_path, state):
     new = structure(id="s-5", nom="Point d'accueil solidarité", reseaux_porteurs=["ccas-cias"], code_insee="72039",
                     commune="Bonnétable", code_postal="72110", siret="21720039800011", telephone="0243293099")
-    summary = run(app, write(tmp_path, [new], []))
+    summary = run(state, write(tmp_path, [new], []))
     assert summary.new == 1
-    (proposal,) = _pending(app)
+    (proposal,) = pending_proposals(state)
     assert proposal.kind == "new" and proposal.entry["status"] == "to_verify"
     assert proposal.entry["types"] == ["ccas"] and proposal.entry["zone"] == ["72039"]
-    state = app.extensions["maillage"]
     decide(state.engine, None, state.reference, proposal.id, None, "coord@example.org")
-    row = _row(app, proposal.service_id)
+    row = _row(state, proposal.service_id)
     assert row.status == "to_verify" and row.identifiers["data_inclusion"] == "dora:structure:s-5"
-    assert run(app, write(tmp_path, [new], [])).unchanged == 1
+    assert run(state, write(tmp_path, [new], [])).unchanged == 1
 
 
-def test_a_structure_without_a_known_type_is_reported_not_guessed(app, tmp_path):
+def test_a_structure_without_a_known_type_is_reported_not_guessed(app, tmp_path, state):
     odd = structure(id="s-6", nom="Association inconnue", reseaux_porteurs=None, code_insee="72039")
-    summary = run(app, write(tmp_path, [odd], []))
+    summary = run(state, write(tmp_path, [odd], []))
     assert summary.new == 0 and "type de service inconnu" in summary.issues[0].message
 
 
-def test_a_malformed_file_is_one_clear_issue(app, tmp_path):
+def test_a_malformed_file_is_one_clear_issue(app, tmp_path, state):
     path = tmp_path / "broken.json"
     path.write_text("{not json", encoding="utf-8")
-    summary = run(app, path)
+    summary = run(state, path)
     assert summary.read == 0 and summary.issues[0].where == "fichier"
-    with Session(app.extensions["maillage"].engine) as session:
+    with Session(state.engine) as session:
         assert session.exec(select(Proposal)).first() is None
 
 

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from bench.synthetic import generate
 from search.backend import SearchIndex
 from search.finder import SearchParams, search_directory
-from tests.factories import make_entry, make_yaml
+from tests.factories import load_entries, make_entry
 
 CASES = ["lay_queries_public.yaml", "lay_queries_own.yaml"]
 
@@ -80,39 +80,29 @@ def test_words_matching_almost_nothing_still_get_spelling_tolerance(synthetic_ap
     assert body["results"]
 
 
-def _load(runner, tmp_path, *entries):
-    file = tmp_path / "lot.yaml"
-    file.write_text(make_yaml(*entries), encoding="utf-8")
-    result = runner.invoke(args=["load", str(file)])
-    assert result.exit_code == 0, result.output
-
-
 def _national_ids(state, **params) -> list[str]:
     with Session(state.engine) as session:
         body = search_directory(session, state.search, state.reference, SearchParams(limit=100, **params))
     return [r["id"] for r in body["results"]]
 
 
-def test_the_columns_follow_edits_closures_and_moves(app, runner, tmp_path):
-    state = app.extensions["maillage"]
+def test_the_columns_follow_edits_closures_and_moves(app, runner, tmp_path, state):
     entry = make_entry(id="guichet-zephyrin", name="Guichet Zéphyrin", site__commune="72181", zone=["72181"])
     assert _national_ids(state, q="zéphyrin") == []
-    _load(runner, tmp_path, entry)
+    load_entries(runner, tmp_path, entry)
     assert _national_ids(state, q="zéphyrin") == ["guichet-zephyrin"]
-    _load(runner, tmp_path, {**entry, "name": "Guichet Aubépine"})
+    load_entries(runner, tmp_path, {**entry, "name": "Guichet Aubépine"})
     assert _national_ids(state, q="zéphyrin") == []
     assert _national_ids(state, q="aubépine") == ["guichet-zephyrin"]
-    _load(runner, tmp_path, {**entry, "name": "Guichet Aubépine", "status": "closed"})
+    load_entries(runner, tmp_path, {**entry, "name": "Guichet Aubépine", "status": "closed"})
     assert _national_ids(state, q="aubépine", statuses=["active"]) == []
     assert _national_ids(state, q="aubépine", statuses=["closed"]) == ["guichet-zephyrin"]
 
 
-def test_a_change_written_by_another_process_is_seen(app, runner, tmp_path):
+def test_a_change_written_by_another_process_is_seen(app, runner, tmp_path, state):
     """Two server processes of one machine share the index folder: the one that did not
     write sees the change through whoosh's generation, not through its own caches."""
     from search.maintenance import rebuild_index, reindex_services
-
-    state = app.extensions["maillage"]
     folder = tmp_path / "shared-index"
     reader, writer = SearchIndex.open(folder), None
     with Session(state.engine) as session:
@@ -120,7 +110,7 @@ def test_a_change_written_by_another_process_is_seen(app, runner, tmp_path):
         reader.warm()
         request_ids = _ids_through(reader, state, session, "zéphyrin")
         assert request_ids == []
-        _load(runner, tmp_path, make_entry(id="guichet-zephyrin", name="Guichet Zéphyrin",
+        load_entries(runner, tmp_path, make_entry(id="guichet-zephyrin", name="Guichet Zéphyrin",
                                            site__commune="72181", zone=["72181"]))
         writer = SearchIndex.open(folder)
         reindex_services(session, writer, state.reference, ["guichet-zephyrin"])

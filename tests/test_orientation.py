@@ -10,18 +10,13 @@ from hypothesis import strategies as st
 
 from bench.checks import check_expectations, types_of
 from tests.conftest import parse_html
+from tests.factories import orient
 
 CASES = Path(__file__).parent / "cases"
 
 
 def _load(name):
     return yaml.safe_load((CASES / name).read_text(encoding="utf-8"))
-
-
-def orient(client, **body):
-    response = client.post("/api/orientations", json=body)
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
 
 
 @pytest.mark.parametrize("case", _load("vignettes_public.yaml") + _load("vignettes_own.yaml"),
@@ -276,13 +271,13 @@ def test_cli_orient_reports_bad_input(runner):
     assert result.exit_code == 1 and "commune" in result.output
 
 
-def test_requests_and_descriptions_never_reach_logs_or_storage(app, client, caplog):
+def test_requests_and_descriptions_never_reach_logs_or_storage(app, client, caplog, state):
     from sqlmodel import Session
 
     from directory.storage import count_services
 
     secret = "Madame Zéphyrine Vautrin boit"
-    engine = app.extensions["maillage"].engine
+    engine = state.engine
     with Session(engine) as session:
         before = count_services(session)
     with caplog.at_level(logging.DEBUG):

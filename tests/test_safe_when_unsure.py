@@ -8,15 +8,10 @@ import pytest
 import yaml
 
 from bench.checks import check_expectations
+from tests.factories import orient
 
 CASES = Path(__file__).parent / "cases"
 SAFETY_CASES = yaml.safe_load((CASES / "safety_public.yaml").read_text(encoding="utf-8"))
-
-
-def orient(client, **body):
-    response = client.post("/api/orientations", json=body)
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
 
 
 def numbers(answer) -> list[str]:

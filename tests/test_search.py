@@ -77,11 +77,11 @@ def test_filters_restrict_results(client, param, value, check):
     assert body["total"] > 0 and all(check(r) for r in body["results"])
 
 
-def test_problem_filter(client, app):
+def test_problem_filter(client, app, state):
     from directory.storage import get_service
 
     body = _search(client, problem="incurie", limit=100)
-    with Session(app.extensions["maillage"].engine) as session:
+    with Session(state.engine) as session:
         assert all("incurie" in get_service(session, r["id"]).problems for r in body["results"])
 
 
@@ -171,8 +171,7 @@ def test_search_page_labels_every_field(client):
     (dt.datetime(2026, 11, 22, 10, 0, tzinfo=PARIS), False),  # Sunday
     (dt.datetime(2026, 12, 25, 10, 0, tzinfo=PARIS), False),  # Christmas (public holiday)
 ])
-def test_open_now_uses_structured_hours_and_holidays(app, moment, open_expected):
-    state = app.extensions["maillage"]
+def test_open_now_uses_structured_hours_and_holidays(app, moment, open_expected, state):
     with Session(state.engine) as session:
         body = search_directory(session, state.search, state.reference,
                                 SearchParams(q="information préoccupante", open_now=True), now=moment)

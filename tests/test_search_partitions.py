@@ -6,16 +6,9 @@ from sqlmodel import Session
 
 from search.documents import departements_of
 from search.finder import SearchParams, search_directory
-from tests.factories import make_entry, make_yaml
+from tests.factories import load_entries, make_entry, make_yaml
 
 MAYENNE_LAVAL = "53130"
-
-
-def _load(runner, tmp_path, *entries):
-    file = tmp_path / "lot.yaml"
-    file.write_text(make_yaml(*entries), encoding="utf-8")
-    result = runner.invoke(args=["load", str(file)])
-    assert result.exit_code == 0, result.output
 
 
 def _ids(app, **params):
@@ -31,27 +24,27 @@ def _ids(app, **params):
     (None, ["53130", "departement:72"], ("53", "72")),
     (None, ["epci:247200132"], ("72",)),
 ])
-def test_a_service_belongs_to_the_departements_of_its_zone_and_site(app, site, zone, expected):
+def test_a_service_belongs_to_the_departements_of_its_zone_and_site(app, site, zone, expected, state):
     from directory.zones import expand_token
 
-    reference = app.extensions["maillage"].reference
+    reference = state.reference
     keys = sorted(set().union(*(expand_token(z, reference.gazetteer, reference.zones) for z in zone)))
     assert departements_of(site, keys, reference) == expected
 
 
-def test_a_commune_search_reads_only_its_departement(app, runner, tmp_path):
-    _load(runner, tmp_path,
+def test_a_commune_search_reads_only_its_departement(app, runner, tmp_path, state):
+    load_entries(runner, tmp_path,
           make_entry(id="ccas-laval", name="Guichet Zéphyrin Laval", site__commune=MAYENNE_LAVAL,
                      zone=[MAYENNE_LAVAL]),
           make_entry(id="ccas-mans", name="Guichet Zéphyrin Le Mans", site__commune="72181", zone=["72181"]))
     assert _ids(app, q="zéphyrin", commune="72181")[0] == ["ccas-mans"]
     assert _ids(app, q="zéphyrin", commune=MAYENNE_LAVAL)[0] == ["ccas-laval"]
     assert sorted(_ids(app, q="zéphyrin")[0]) == ["ccas-laval", "ccas-mans"]
-    assert {"53", "72"} <= set(app.extensions["maillage"].search.partition_keys())
+    assert {"53", "72"} <= set(state.search.partition_keys())
 
 
 def test_a_service_of_two_departements_is_found_from_both_and_counted_once(app, runner, tmp_path):
-    _load(runner, tmp_path, make_entry(id="equipe-deux-deps", name="Équipe Zéphyrin",
+    load_entries(runner, tmp_path, make_entry(id="equipe-deux-deps", name="Équipe Zéphyrin",
                                        site__commune="72181", zone=["departement:72", "departement:53"]))
     for commune in ("72181", MAYENNE_LAVAL):
         ids, body = _ids(app, q="zéphyrin", commune=commune)
@@ -63,9 +56,9 @@ def test_a_service_of_two_departements_is_found_from_both_and_counted_once(app, 
 
 def test_an_edit_moves_a_service_to_its_new_departement(app, runner, tmp_path):
     entry = make_entry(id="ccas-mobile", name="Guichet Zéphyrin", site__commune="72181", zone=["72181"])
-    _load(runner, tmp_path, entry)
+    load_entries(runner, tmp_path, entry)
     assert _ids(app, q="zéphyrin", commune="72181")[0] == ["ccas-mobile"]
-    _load(runner, tmp_path, {**entry, "site": {"commune": MAYENNE_LAVAL}, "zone": [MAYENNE_LAVAL]})
+    load_entries(runner, tmp_path, {**entry, "site": {"commune": MAYENNE_LAVAL}, "zone": [MAYENNE_LAVAL]})
     assert _ids(app, q="zéphyrin", commune="72181")[0] == []
     assert _ids(app, q="zéphyrin", commune=MAYENNE_LAVAL)[0] == ["ccas-mobile"]
     assert _ids(app, q="zéphyrin")[1]["total"] == 1
@@ -125,9 +118,10 @@ def test_a_large_batch_moves_between_partitions(app, runner, tmp_path):
     """More than 64 changed services: the partition's ids are read in one pass."""
     entries = [make_entry(id=f"ccas-lot-{n:03d}", name=f"Guichet Zéphyrin {n}", site__commune="72181",
                           zone=["72181"]) for n in range(70)]
-    _load(runner, tmp_path, *entries)
+    load_entries(runner, tmp_path, *entries)
     assert _ids(app, q="zéphyrin", commune="72181")[1]["total"] == 70
-    _load(runner, tmp_path, *[{**e, "site": {"commune": MAYENNE_LAVAL}, "zone": [MAYENNE_LAVAL]} for e in entries])
+    moved = [{**e, "site": {"commune": MAYENNE_LAVAL}, "zone": [MAYENNE_LAVAL]} for e in entries]
+    load_entries(runner, tmp_path, *moved)
     assert _ids(app, q="zéphyrin", commune="72181")[1]["total"] == 0
     assert _ids(app, q="zéphyrin", commune=MAYENNE_LAVAL)[1]["total"] == 70
 
@@ -140,7 +134,7 @@ def test_a_bulk_load_rebuilds_the_index_instead_of_updating_it(app, runner, tmp_
     real_rebuild = search.sync.rebuild_index
     monkeypatch.setattr(directory.changes, "BULK_CHANGE_THRESHOLD", 2)
     monkeypatch.setattr(search.sync, "rebuild_index", lambda *a: rebuilt.append(1) or real_rebuild(*a))
-    _load(runner, tmp_path, *[make_entry(id=f"ccas-lot-{n}", name=f"Guichet Zéphyrin {n}") for n in range(3)])
+    load_entries(runner, tmp_path, *[make_entry(id=f"ccas-lot-{n}", name=f"Guichet Zéphyrin {n}") for n in range(3)])
     assert rebuilt and _ids(app, q="zéphyrin")[1]["total"] == 3
 
 
@@ -228,16 +222,15 @@ def test_the_index_is_warm_when_the_application_starts(file_index_app):
     assert partitions and all(p._metadata for p in partitions)
 
 
-def test_partitions_of_coverage_keys_are_worked_out_by_the_database_as_by_the_gazetteer(app, runner, tmp_path):
+def test_partitions_of_coverage_keys_are_worked_out_by_the_database_as_by_the_gazetteer(app, runner, tmp_path, state):
     """Corsica (2A), overseas (974, 988), a département-wide zone and a commune zone."""
     from search.documents import departement_of_key, partition_members
 
-    _load(runner, tmp_path,
+    load_entries(runner, tmp_path,
           make_entry(id="ccas-ajaccio", site__commune="2A004", zone=["2A004"]),
           make_entry(id="ccas-saint-denis", site__commune="97411", zone=["97411"]),
           make_entry(id="ccas-noumea", site__commune=None, zone=["98818"]),
           make_entry(id="mdph-mayenne", site__commune=None, zone=["departement:53"]))
-    state = app.extensions["maillage"]
     with Session(state.engine) as session:
         members = partition_members(session, state.reference)
     where = {service_id: key for key, ids in members.items() for service_id in ids}

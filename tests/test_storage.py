@@ -124,12 +124,12 @@ def test_optimistic_lock_rejects_stale_write(app):
             second.commit()
 
 
-def test_a_bulk_load_refreshes_the_planner_statistics(app):
+def test_a_bulk_load_refreshes_the_planner_statistics(app, state):
     """With statistics, a "type T covering commune C" query starts from the commune's
     coverage keys, not from every service of the type."""
     from sqlalchemy import text
 
-    engine = app.extensions["maillage"].engine
+    engine = state.engine
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
             tables = {r[0] for r in connection.execute(text("SELECT tbl FROM sqlite_stat1"))}

@@ -16,14 +16,14 @@ from workspace.models import User
 SERVICE = "ccas-allonnes"
 
 
-def _row(app, service_id=SERVICE):
-    with Session(app.extensions["maillage"].engine) as session:
+def _row(state, service_id=SERVICE):
+    with Session(state.engine) as session:
         return get_service(session, service_id)
 
 
 # -- accounts and permissions -------------------------------------------------------
-def test_passwords_are_hashed_with_argon2(app, users):
-    with Session(app.extensions["maillage"].engine) as session:
+def test_passwords_are_hashed_with_argon2(app, users, state):
+    with Session(state.engine) as session:
         user = session.exec(select(User).where(User.email == "coord@example.org")).one()
     assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
     assert check_password(user.password_hash, PASSWORD)
@@ -70,8 +70,8 @@ def test_api_writes_need_a_coordinator(client, method, path):
     assert response.status_code == 401 and response.is_json
 
 
-def test_api_write_with_token(app, client, users):
-    with Session(app.extensions["maillage"].engine) as session:
+def test_api_write_with_token(app, client, users, state):
+    with Session(state.engine) as session:
         user = session.exec(select(User).where(User.email == "coord@example.org")).one()
         token = create_token(session, user, "test")
         session.commit()
@@ -94,16 +94,16 @@ def test_api_create_validates_with_the_shared_validator(coordinator):
     assert again.status_code == 409
 
 
-def test_put_without_if_match_is_428(coordinator, app):
-    body = row_to_data(_row(app))
+def test_put_without_if_match_is_428(coordinator, app, state):
+    body = row_to_data(_row(state))
     assert coordinator.put(f"/api/services/{SERVICE}", json=body).status_code == 428
 
 
-def test_delete_closes_and_keeps_history(coordinator, app):
+def test_delete_closes_and_keeps_history(coordinator, app, state):
     etag = coordinator.get(f"/api/services/{SERVICE}").headers["ETag"]
     response = coordinator.delete(f"/api/services/{SERVICE}", headers={"If-Match": etag})
     assert response.status_code == 200 and response.get_json()["status"] == "closed"
-    assert _row(app).status == "closed"
+    assert _row(state).status == "closed"
     page = parse_html(coordinator.get(f"/coordination/services/{SERVICE}/historique"))
     assert [li["data-version"] for li in page.select("li.history-item")] == ["2", "1"]
 
@@ -187,26 +187,26 @@ def _post_form(client, path, data):
     return client.post(path, data=MultiDict(data))
 
 
-def test_edit_form_saves_through_the_validator(coordinator, app):
+def test_edit_form_saves_through_the_validator(coordinator, app, state):
     page = parse_html(coordinator.get(f"/coordination/services/{SERVICE}/modifier"))
     data = _replace(_form(page), "wait.days_max", "45")
     data = _replace(data, "wait.stated_at", "2026-11-01")
     response = _post_form(coordinator, f"/coordination/services/{SERVICE}/modifier", data)
     assert response.status_code == 302
-    assert _row(app).wait["days_max"] == 45
+    assert _row(state).wait["days_max"] == 45
 
 
-def test_edit_errors_are_shown_next_to_the_field(coordinator, app):
+def test_edit_errors_are_shown_next_to_the_field(coordinator, app, state):
     page = parse_html(coordinator.get(f"/coordination/services/{SERVICE}/modifier"))
     data = _replace(_form(page), "site.commune", "99999")
     response = _post_form(coordinator, f"/coordination/services/{SERVICE}/modifier", data)
     assert response.status_code == 400
     field = parse_html(response).select_one('[data-field="site.commune"] .field-error')
     assert "commune inconnue" in field.get_text()
-    assert _row(app).version == 1
+    assert _row(state).version == 1
 
 
-def test_two_coordinators_editing_the_same_service_lose_nothing(app, client, users):
+def test_two_coordinators_editing_the_same_service_lose_nothing(app, client, users, state):
     second = app.test_client()
     login(client)
     login(second, "admin@example.org")
@@ -223,13 +223,13 @@ def test_two_coordinators_editing_the_same_service_lose_nothing(app, client, use
     assert any("Allonnes (premier)" in line for line in diff)
     assert page.select_one('textarea[name="notes"]').get_text() == "Note du second"
     assert page.select_one('input[name="version"]')["value"] == "2"
-    assert _row(app).zone_label == "Allonnes (premier)"  # the first save stands
+    assert _row(state).zone_label == "Allonnes (premier)"  # the first save stands
     again = _post_form(second, f"/coordination/services/{SERVICE}/modifier", _form(page))
     assert again.status_code == 302
-    assert _row(app).notes == "Note du second" and _row(app).version == 3
+    assert _row(state).notes == "Note du second" and _row(state).version == 3
 
 
-def test_concurrent_api_writes_get_409_with_the_changes(coordinator, app):
+def test_concurrent_api_writes_get_409_with_the_changes(coordinator, app, state):
     etag = coordinator.get(f"/api/services/{SERVICE}").headers["ETag"]
     first = coordinator.patch(f"/api/services/{SERVICE}", json={"zone_label": "A"}, headers={"If-Match": etag})
     assert first.status_code == 200
@@ -237,12 +237,12 @@ def test_concurrent_api_writes_get_409_with_the_changes(coordinator, app):
     assert second.status_code == 409
     body = second.get_json()
     assert body["current_version"] == 2 and {"field": "zone_label", "old": "A", "new": "B"} in body["changes"]
-    assert _row(app).zone_label == "A"
+    assert _row(state).zone_label == "A"
 
 
-def test_history_records_who_when_what_and_restores(coordinator, app):
+def test_history_records_who_when_what_and_restores(coordinator, app, state):
     etag = coordinator.get(f"/api/services/{SERVICE}").headers["ETag"]
-    original = _row(app).name
+    original = _row(state).name
     coordinator.patch(f"/api/services/{SERVICE}", json={"name": "CCAS renommé"}, headers={"If-Match": etag})
     page = parse_html(coordinator.get(f"/coordination/services/{SERVICE}/historique"))
     latest = page.select_one("li.history-item")
@@ -250,23 +250,23 @@ def test_history_records_who_when_what_and_restores(coordinator, app):
     change = latest.select_one('li[data-field="name"]').get_text(" ", strip=True)
     assert original in change and "CCAS renommé" in change
     asked = coordinator.post(f"/coordination/services/{SERVICE}/restaurer/1", data={"version": "2"})
-    assert asked.status_code == 200 and _row(app).version == 2  # one click restores nothing
+    assert asked.status_code == 200 and _row(state).version == 2  # one click restores nothing
     confirm = parse_html(asked).select_one("form input[name='confirmed'][value='1']")
     assert confirm is not None
     restored = coordinator.post(f"/coordination/services/{SERVICE}/restaurer/1",
                                 data={"version": "2", "confirmed": "1"}, follow_redirects=True)
-    assert _row(app).name == original and _row(app).version == 3
+    assert _row(state).name == original and _row(state).version == 3
     assert "Version 1 restaurée" in parse_html(restored).select_one(".flash").get_text()
 
 
-def test_verified_today_updates_the_public_sheet(coordinator, app):
+def test_verified_today_updates_the_public_sheet(coordinator, app, state):
     import datetime as dt
 
     before = parse_html(coordinator.application.test_client().get(f"/services/{SERVICE}"))
     assert before.select_one(".service-sheet header .notice--warn") is not None  # « Informations à confirmer… »
     response = coordinator.post(f"/coordination/services/{SERVICE}/verifier", data={"version": "1"})
     assert response.status_code == 302
-    row = _row(app)
+    row = _row(state)
     assert row.last_verified_at == dt.date.today() and row.verified_by == "coord@example.org"
     assert row.status == "active"
     public = parse_html(coordinator.application.test_client().get(f"/services/{SERVICE}"))
@@ -274,24 +274,24 @@ def test_verified_today_updates_the_public_sheet(coordinator, app):
     assert public.select_one(".service-sheet header .notice--warn") is None
 
 
-def test_close_and_reopen(coordinator, app):
+def test_close_and_reopen(coordinator, app, state):
     """Reopening gives back the status before the closure (« Citée en 2014 » stays so)."""
-    assert _row(app).status == "seed_2014"
+    assert _row(state).status == "seed_2014"
     asked = coordinator.post(f"/coordination/services/{SERVICE}/fermer", data={"version": "1"})
-    assert asked.status_code == 200 and _row(app).status == "seed_2014"  # asked first
+    assert asked.status_code == 200 and _row(state).status == "seed_2014"  # asked first
     assert parse_html(asked).select_one("h1").get_text() == "Fermer cette structure ?"
     closed = coordinator.post(f"/coordination/services/{SERVICE}/fermer", data={"version": "1", "confirmed": "1"},
                               follow_redirects=True)
-    assert _row(app).status == "closed"
+    assert _row(state).status == "closed"
     assert "Structure fermée" in parse_html(closed).select_one(".flash").get_text()
     coordinator.post(f"/coordination/services/{SERVICE}/rouvrir", data={"version": "2"})
-    assert _row(app).status == "seed_2014"
+    assert _row(state).status == "seed_2014"
 
 
-def test_reopening_a_service_closed_from_the_start_makes_it_to_verify(app):
+def test_reopening_a_service_closed_from_the_start_makes_it_to_verify(app, state):
     from workspace.editing import _status_before_closing
 
-    assert _status_before_closing(app.extensions["maillage"].engine, "aucune-version") == "to_verify"
+    assert _status_before_closing(state.engine, "aucune-version") == "to_verify"
 
 
 # -- freshness and coverage --------------------------------------------------------------
@@ -322,27 +322,27 @@ def _upload(client, text, name="lot.yaml"):
                        content_type="multipart/form-data")
 
 
-def test_import_preview_then_atomic_apply(coordinator, app):
-    current = row_to_data(_row(app))
+def test_import_preview_then_atomic_apply(coordinator, app, state):
+    current = row_to_data(_row(state))
     changed = {**current, "zone_label": "Allonnes (import)"}
     text = make_yaml(changed, make_entry(id="ccas-importe"))
     page = parse_html(_upload(coordinator, text))
     counts = {li["data-count"]: li.get_text() for li in page.select(".import-preview li[data-count]")}
     assert counts["added"].endswith("1") and counts["changed"].endswith("1")
-    assert _row(app).zone_label != "Allonnes (import)"
+    assert _row(state).zone_label != "Allonnes (import)"
     token = page.select_one('input[name="token"]')["value"]
     applied = coordinator.post("/coordination/import/appliquer", data={"token": token, "name": "lot.yaml"})
     assert parse_html(applied).select_one("[data-applied]") is not None
-    assert _row(app).zone_label == "Allonnes (import)" and _row(app, "ccas-importe") is not None
+    assert _row(state).zone_label == "Allonnes (import)" and _row(state, "ccas-importe") is not None
 
 
-def test_invalid_import_changes_nothing_and_lists_errors_by_line(coordinator, app):
+def test_invalid_import_changes_nothing_and_lists_errors_by_line(coordinator, app, state):
     text = make_yaml(make_entry(id="bonne-entree"), make_entry(id="mauvaise", types=["cmpp"]))
     response = _upload(coordinator, text)
     assert response.status_code == 400
     rows = parse_html(response).select(".import-errors tbody tr")
     assert len(rows) == 1 and rows[0]["data-line"].isdigit()
-    assert _row(app, "bonne-entree") is None
+    assert _row(state, "bonne-entree") is None
 
 
 def test_csv_import(coordinator, app):
@@ -354,13 +354,13 @@ def test_csv_import(coordinator, app):
 
 
 @pytest.mark.parametrize("path", ["/coordination/export/annuaire.yaml", "/coordination/export/annuaire.csv"])
-def test_exports_reload_identically(coordinator, app, reference, path):
+def test_exports_reload_identically(coordinator, app, reference, path, state):
     from directory.transfer import check_csv
 
     text = coordinator.get(path).get_data(as_text=True)
     result = check_csv(text, reference, "x.csv") if path.endswith(".csv") else check_text(text, reference)
     assert result.ok
-    with Session(app.extensions["maillage"].engine) as session:
+    with Session(state.engine) as session:
         for entry in result.entries:
             assert entry.to_data() == row_to_data(get_service(session, entry.id))
 
@@ -389,13 +389,13 @@ def test_create_user_cli(runner, app):
     assert token.exit_code == 0 and re.fullmatch(r"[\w-]{40,}\n", token.output)
 
 
-def test_zone_is_edited_with_commune_names_and_named_zones(coordinator, app):
+def test_zone_is_edited_with_commune_names_and_named_zones(coordinator, app, state):
     page = parse_html(coordinator.get(f"/coordination/services/{SERVICE}/modifier"))
     assert page.select_one('#zone-add-named option[value^="zone:"]') is not None
     data = _replace(_form(page), "zone", "72003\nSablé-sur-Sarthe (72300)\nzone:secteur_cmp_sable")
     response = _post_form(coordinator, f"/coordination/services/{SERVICE}/modifier", data)
     assert response.status_code == 302
-    assert _row(app).zone == ["72003", "72264", "zone:secteur_cmp_sable"]
+    assert _row(state).zone == ["72003", "72264", "zone:secteur_cmp_sable"]
 
 
 def test_unknown_zone_line_is_reported_on_the_zone_field(coordinator, app):
@@ -465,10 +465,10 @@ def test_form_errors_name_the_fields_and_link_to_them(coordinator):
 
 
 @pytest.mark.parametrize("service_id", ["ccas-allonnes", "montjoie-csapa", "epsm-empp", "departement-fsl"])
-def test_a_save_that_touches_only_the_description_records_only_the_description(coordinator, app, service_id):
+def test_a_save_that_touches_only_the_description_records_only_the_description(coordinator, app, service_id, state):
     import datetime as dt
 
-    loaded_at = _row(app, service_id).updated_at
+    loaded_at = _row(state, service_id).updated_at
     page = parse_html(coordinator.get(f"/coordination/services/{service_id}/modifier"))
     data = _replace(_form(page), "description", "Une description revue.")
     response = _post_form(coordinator, f"/coordination/services/{service_id}/modifier", data)
@@ -483,14 +483,14 @@ def test_a_save_that_touches_only_the_description_records_only_the_description(c
     assert abs(shown - loaded_at.replace(second=0, microsecond=0, tzinfo=None)) < dt.timedelta(minutes=1)
 
 
-def test_history_names_problems_not_codes(coordinator, app):
+def test_history_names_problems_not_codes(coordinator, app, state):
     page = parse_html(coordinator.get(f"/coordination/services/{SERVICE}/modifier"))
     data = [(k, v) for k, v in _form(page) if not (k == "problems" and v == "impayes_loyer")]
     data.append(("problems", "surendettement"))
     _post_form(coordinator, f"/coordination/services/{SERVICE}/modifier", data)
     history = parse_html(coordinator.get(f"/coordination/services/{SERVICE}/historique"))
     change = history.select_one("li.history-item li[data-field='problems']").get_text()
-    taxonomy = app.extensions["maillage"].reference.taxonomy
+    taxonomy = state.reference.taxonomy
     assert change == (f"Problèmes traités : ajouté {taxonomy.problem_label('surendettement')} ; "
                       f"retiré {taxonomy.problem_label('impayes_loyer')}")
 

@@ -129,8 +129,9 @@ def reindex_command(processes: int) -> None:
 @with_appcontext
 def orient_command(commune: str, problems: tuple[str, ...], description: str | None, role: str) -> None:
     """Afficher les orientations suggérées (rien n'est enregistré)."""
+    from directory.invalid import InvalidInput
     from recommender.engine import Engine
-    from recommender.request import InvalidRequest, parse_request
+    from recommender.request import parse_request
     from recommender.territory import ServiceFinder
 
     state = current_state()
@@ -141,7 +142,7 @@ def orient_command(commune: str, problems: tuple[str, ...], description: str | N
         try:
             result = Engine(state.reference, state.rules, ServiceFinder(session, state.reference)).orient(
                 parse_request(body, state.reference, state.search.territory(), state.search.services_by_departement))
-        except InvalidRequest as error:
+        except InvalidInput as error:
             click.echo(f"{error.field} : {error.message}", err=True)
             sys.exit(1)
     click.echo(format_orientation(result))

@@ -10,9 +10,9 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge, SecurityError
 
+from directory.invalid import InvalidInput
 from search.backend import SearchUnavailable
-from search.finder import InvalidSearch
-from web.params import BadParameter
+from web.params import error_list
 
 log = logging.getLogger("maillage")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -36,9 +36,10 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def error_response(status: int, message: str | None = None, field: str | None = None, options=()):
+def error_response(status: int, message: str | None = None, field: str | None = None, options=(),
+                   errors=()):
     """A JSON or HTML error response in French; ``options`` are what to choose from
-    instead (communes: ``CommuneOption``)."""
+    instead (communes: ``CommuneOption``), ``errors`` every faulty field (``FieldError``)."""
     message = message or MESSAGES.get(status, "Erreur")
     if wants_json():
         body = {"error": message, "status": status}
@@ -46,10 +47,18 @@ def error_response(status: int, message: str | None = None, field: str | None = 
             body["field"] = field
         if options:
             body["options"] = [option.as_dict() for option in options]
+        if errors:
+            body.update(error_list(errors))
         return jsonify(body), status
     return render_template("errors/error.html", status=status,
                            title=MESSAGES.get(status, "Erreur"), message=message,
-                           field=field), status
+                           field=field, errors=list(errors)[1:]), status
+
+
+def invalid_input_response(error: InvalidInput):
+    """The one answer to input Maillage cannot take: JSON naming every field for the API,
+    a French page elsewhere."""
+    return error_response(error.status, error.message, error.field, error.options, error.errors)
 
 
 def init_app(app: Flask) -> None:
@@ -57,10 +66,7 @@ def init_app(app: Flask) -> None:
     _register_edge_checks(app)
     _register_unavailable(app)
 
-    @app.errorhandler(BadParameter)
-    @app.errorhandler(InvalidSearch)
-    def _bad_parameter(error: BadParameter | InvalidSearch):
-        return error_response(400, error.message, error.field, getattr(error, "options", ()))
+    app.register_error_handler(InvalidInput, invalid_input_response)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(_error: CSRFError):

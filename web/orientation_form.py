@@ -6,7 +6,7 @@ lists in tests). Bad numbers become French errors naming the field.
 
 from __future__ import annotations
 
-from directory.schema import FieldError
+from directory.invalid import FieldError
 
 LIST_FIELDS = ("prestations", "notifications_mdph", "suivis_en_cours")
 CHOICE_FIELDS = ("contact_etabli", "bailleur", "mesure_protection")

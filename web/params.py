@@ -6,14 +6,7 @@ from collections.abc import Mapping
 
 from werkzeug.exceptions import BadRequest
 
-
-class BadParameter(ValueError):
-    """A request parameter is invalid; ``field`` names it, the message is French."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+from directory.invalid import InvalidInput
 
 
 def int_param(args: Mapping, name: str, default: int, minimum: int, maximum: int) -> int:
@@ -24,9 +17,9 @@ def int_param(args: Mapping, name: str, default: int, minimum: int, maximum: int
     try:
         value = int(str(raw).strip())
     except ValueError:
-        raise BadParameter(name, f"« {name} » doit être un nombre entier") from None
+        raise InvalidInput.on(name, f"« {name} » doit être un nombre entier") from None
     if not minimum <= value <= maximum:
-        raise BadParameter(name, f"« {name} » doit être compris entre {minimum} et {maximum}")
+        raise InvalidInput.on(name, f"« {name} » doit être compris entre {minimum} et {maximum}")
     return value
 
 
@@ -37,7 +30,7 @@ def text_param(args: Mapping, name: str, max_length: int = 500, default: str = "
         return default
     text = "".join(ch if ch.isprintable() else " " for ch in str(raw)).strip()
     if len(text) > max_length:
-        raise BadParameter(name, f"« {name} » est trop long ({max_length} caractères au plus)")
+        raise InvalidInput.on(name, f"« {name} » est trop long ({max_length} caractères au plus)")
     return text
 
 
@@ -46,19 +39,19 @@ MAX_ERRORS = 20
 
 
 def json_body(request) -> object:
-    """The request's JSON body; ``BadParameter`` on a missing, malformed or too deeply nested one.
+    """The request's JSON body; ``InvalidInput`` on a missing, malformed or too deeply nested one.
 
     The standard parser raises ``RecursionError`` (not ``ValueError``) on deep nesting, which
     Flask's ``silent`` parsing does not catch.
     """
     if not request.is_json:
-        raise BadParameter("(corps)", "corps JSON attendu (Content-Type: application/json)")
+        raise InvalidInput.on("(corps)", "corps JSON attendu (Content-Type: application/json)")
     try:
         return request.get_json(silent=False)
     except RecursionError:
-        raise BadParameter("(corps)", "corps JSON trop profondément imbriqué") from None
+        raise InvalidInput.on("(corps)", "corps JSON trop profondément imbriqué") from None
     except BadRequest:
-        raise BadParameter("(corps)", "corps JSON illisible") from None
+        raise InvalidInput.on("(corps)", "corps JSON illisible") from None
 
 
 def error_list(errors) -> dict:

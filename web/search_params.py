@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from directory.invalid import InvalidInput
 from search.finder import SearchParams
-from web.params import BadParameter, int_param, text_param
+from web.params import int_param, text_param
 
 MAX_QUERY_LENGTH = 500
 TRUE_WORDS = {"1", "true", "oui", "on", "yes"}
@@ -19,13 +20,13 @@ def _codes(args, name: str) -> list[str]:
             part = part.strip()
             if part and part not in codes:
                 if len(part) > 60:
-                    raise BadParameter(name, f"« {name} » : code trop long")
+                    raise InvalidInput.on(name, f"« {name} » : code trop long")
                 codes.append(part)
     return codes
 
 
 def parse_search_params(args: Mapping, default_limit: int = 10) -> SearchParams:
-    """Search parameters from a query string; ``BadParameter`` names the faulty field."""
+    """Search parameters from a query string; ``InvalidInput`` names the faulty field."""
     return SearchParams(
         q=text_param(args, "q", max_length=MAX_QUERY_LENGTH),
         commune=text_param(args, "commune", max_length=100) or None,

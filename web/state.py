@@ -12,8 +12,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from directory.bootstrap import data_files, ensure_seeded
+from directory.invalid import InvalidInput
+from directory.models import Service
 from directory.reference import ReferenceData, load_reference
-from directory.storage import create_schema, make_engine
+from directory.storage import create_schema, get_service, make_engine
 from reading.reader import reader_for
 from recommender.questions import search_questions
 from recommender.rules import RuleSet, load_rules
@@ -128,6 +130,15 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = Session(current_state().engine)
     return g.db_session
+
+
+def get_service_or_404(service_id: str, session: Session | None = None) -> Service:
+    """The stored service, or a 404 naming it (JSON with the field for the API, a French
+    page elsewhere)."""
+    row = get_service(session or db_session(), service_id)
+    if row is None:
+        raise InvalidInput.on("id", f"service « {service_id} » introuvable", status=404)
+    return row
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -21,10 +21,11 @@ from sqlmodel import Session, select
 
 from directory.changes import record_changes
 from directory.diff import FieldChange, diff_entries
+from directory.invalid import InvalidInput
 from directory.models import Service
 from directory.provenance import changed_shown_fields, record_edit_sources
 from directory.reference import ReferenceData
-from directory.schema import FieldError, ServiceEntry, validate_entry
+from directory.schema import ServiceEntry, validate_entry
 from directory.storage import apply_entry, create_entry, refresh_statistics, row_to_data
 from search.sync import IndexSync
 from workspace.models import ServiceVersion
@@ -38,14 +39,6 @@ class StaleVersion(Exception):
         self.current = current
         self.current_version = current_version
         self.theirs = theirs
-
-
-class EditError(ValueError):
-    """The edit is not valid; ``errors`` name the fields (French)."""
-
-    def __init__(self, errors: list[FieldError]):
-        super().__init__(errors[0].message if errors else "modification invalide")
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -76,6 +69,18 @@ def _ensure_baseline(session: Session, row: Service) -> None:
         _record(session, row, "import", "chargement initial", changed_at=row.updated_at)
 
 
+def submit_entry(engine: Engine, index: IndexSync | None, reference: ReferenceData, data: dict,
+                 user_email: str, expected_version: int | None, action: str) -> ServiceEntry:
+    """Validate a whole entry as a form or the API sent it, then save it (create when
+    ``expected_version`` is None); ``InvalidInput`` names every faulty field, nothing is
+    written then. Returns the entry as saved."""
+    entry, errors = validate_entry(data, reference)
+    if errors:
+        raise InvalidInput(errors)
+    save_entry(engine, index, reference, entry, user_email, expected_version, action)
+    return entry
+
+
 def save_entry(engine: Engine, index: IndexSync | None, reference: ReferenceData, entry: ServiceEntry,
                user_email: str, expected_version: int | None, action: str = "update") -> int:
     """Create or update an entry; return its new version. ``expected_version`` is the version
@@ -86,7 +91,7 @@ def save_entry(engine: Engine, index: IndexSync | None, reference: ReferenceData
         try:
             row = session.get(Service, entry.id)
             if row is None:
-                raise EditError([FieldError("id", "cette structure n'existe plus")])
+                raise InvalidInput.on("id", "cette structure n'existe plus", status=409)
             if row.version != expected_version:
                 current = row_to_data(row)
                 raise StaleVersion(current, row.version, diff_entries(current, entry.to_data()))
@@ -130,7 +135,7 @@ def _create(engine: Engine, index: IndexSync | None, reference: ReferenceData, e
             session.commit()
         except IntegrityError:
             session.rollback()
-            raise EditError([FieldError("id", f"identifiant déjà utilisé « {entry.id} »")]) from None
+            raise InvalidInput.on("id", f"identifiant déjà utilisé « {entry.id} »", status=409) from None
         except BaseException:
             session.rollback()
             raise
@@ -153,12 +158,12 @@ def update_fields(engine: Engine, index: IndexSync | None, reference: ReferenceD
     with Session(engine) as session:
         row = session.get(Service, service_id)
         if row is None:
-            raise EditError([FieldError("id", "cette structure n'existe pas")])
+            raise InvalidInput.on("id", "cette structure n'existe pas", status=404)
         data = row_to_data(row)
     data.update(changes(data) if callable(changes) else changes)
     entry, errors = validate_entry(data, reference)
     if errors:
-        raise EditError(errors)
+        raise InvalidInput(errors)
     return save_entry(engine, index, reference, entry, user_email, expected_version, action)
 
 
@@ -221,11 +226,11 @@ def restore(engine, index, reference, service_id: str, version: int, user_email:
         saved = session.exec(select(ServiceVersion).where(ServiceVersion.service_id == service_id,
                                                           ServiceVersion.version == version)).first()
         if saved is None:
-            raise EditError([FieldError("version", f"version {version} introuvable")])
+            raise InvalidInput.on("version", f"version {version} introuvable", status=404)
         data = dict(saved.data)
     entry, errors = validate_entry(data, reference)
     if errors:
-        raise EditError(errors)
+        raise InvalidInput(errors)
     return save_entry(engine, index, reference, entry, user_email, expected_version, "restore")
 
 
@@ -255,7 +260,7 @@ def apply_import(engine: Engine, index: IndexSync | None, reference: ReferenceDa
                 data = {**row_to_data(row), "status": "closed"}
                 entry, errors = validate_entry(data, reference)
                 if errors:
-                    raise EditError(errors)
+                    raise InvalidInput(errors)
                 apply_entry(session, entry, reference)
                 session.flush()
                 _record(session, session.get(Service, service_id), "close", user_email)

@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass, field
 
 from directory.diff import value_at
+from directory.invalid import FieldError
 from directory.reference import ReferenceData
-from directory.schema import CONFIDENCES, COSTS, SATURATIONS, STATUSES, FieldError
+from directory.schema import CONFIDENCES, COSTS, SATURATIONS, STATUSES
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,13 @@ from sqlmodel import Session, func, select
 from directory.diff import value_at
 from directory.imports.proposals import ImportSummary, Proposal, apply_changes, field_key, propose
 from directory.imports.records import ImportedRecord, RecordIssue, Skipped
+from directory.invalid import InvalidInput
 from directory.models import FieldSource, Service, utcnow
 from directory.reference import ReferenceData
-from directory.schema import FieldError, validate_entry
+from directory.schema import validate_entry
 from directory.storage import row_to_data
 from search.sync import IndexSync
-from workspace.editing import EditError, save_entry
+from workspace.editing import save_entry
 from workspace.models import Proposal as ProposalRow
 
 ACTION = "proposition"
@@ -120,12 +121,12 @@ def decide(engine: Engine, index: IndexSync | None, reference: ReferenceData, pr
     with Session(engine) as session:
         row = session.get(ProposalRow, proposal_id)
         if row is None or row.status != "pending":
-            raise EditError([FieldError("proposal", "proposition inconnue ou déjà traitée")])
+            raise InvalidInput.on("proposal", "proposition inconnue ou déjà traitée", status=409)
         paths = list(row.changes) if row.kind == "update" else ["(fiche)"]
         chosen = [p for p in paths if accepted is None or p in set(accepted)]
         unknown = set(accepted or ()) - set(paths)
         if unknown:
-            raise EditError([FieldError("fields", f"champ non proposé « {sorted(unknown)[0]} »")])
+            raise InvalidInput.on("fields", f"champ non proposé « {sorted(unknown)[0]} »")
     version = _apply(engine, index, reference, row, chosen, user_email) if chosen else None
     status = "rejected" if not chosen else "accepted" if len(chosen) == len(paths) else "partial"
     with Session(engine) as session:
@@ -145,17 +146,17 @@ def _apply(engine, index, reference, row: ProposalRow, chosen: list[str], user_e
     if row.kind == "new":
         entry, errors = validate_entry(row.entry, reference)
         if errors:
-            raise EditError(errors)
+            raise InvalidInput(errors)
         return save_entry(engine, index, reference, entry, user_email, None)
     with Session(engine) as session:
         service = session.get(Service, row.service_id)
         if service is None:
-            raise EditError([FieldError("id", "cette structure n'existe plus")])
+            raise InvalidInput.on("id", "cette structure n'existe plus", status=409)
         data, version = row_to_data(service), service.version
     changed = apply_changes(data, {path: row.changes[path]["proposed"] for path in chosen}, row.source_label)
     entry, errors = validate_entry(changed, reference)
     if errors:
-        raise EditError(errors)
+        raise InvalidInput(errors)
     return save_entry(engine, index, reference, entry, user_email, version, ACTION)
 
 

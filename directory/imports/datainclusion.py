@@ -20,7 +20,7 @@ from directory.imports.records import (
     load_json,
     phone_block,
 )
-from directory.schema import french_message
+from directory.invalid import french_message
 
 SOURCE = "data-inclusion"
 

@@ -142,3 +142,11 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def log_in(page) -> None:
+    """Sign the browser page in as the test coordinator (from the sign-in page)."""
+    page.fill("#email", COORDINATOR[0])
+    page.fill("#password", COORDINATOR[1])
+    page.click("button[type=submit]")
+    page.wait_for_url("**/coordination/")

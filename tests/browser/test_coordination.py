@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from tests.browser.conftest import COORDINATOR, screenshot
+from tests.browser.conftest import COORDINATOR, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 SERVICE = "cmp-sable"
@@ -50,18 +50,11 @@ def test_coordinator_edits_a_wait_time_and_marks_it_verified(live_server, page_f
         public.close()
 
 
-def _log_in(page):
-    page.fill("#email", COORDINATOR[0])
-    page.fill("#password", COORDINATOR[1])
-    page.click("button[type=submit]")
-    page.wait_for_url("**/coordination/")
-
-
 @pytest.mark.parametrize("viewport", ["telephone-390", "bureau-1366"])
 def test_coordinator_fixes_a_form_error_then_restores_with_confirmation(live_server, page_factory, viewport):
     service = "ccas-allonnes" if viewport.startswith("telephone") else "ccas-le-mans"
     page, _log = page_factory(live_server, "/connexion", viewport)
-    _log_in(page)
+    log_in(page)
     page.goto(f"{live_server}/coordination/services/{service}/modifier")
     page.fill("#f-name", "")
     page.click("form.edit-form button[type=submit]")

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import COORDINATOR, screenshot
+from tests.browser.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -170,19 +170,12 @@ def test_the_social_workers_journey(live_server, page_factory, viewport):
 
 
 # -- the coordinator -------------------------------------------------------------------
-def _log_in(page):
-    page.fill("#email", COORDINATOR[0])
-    page.fill("#password", COORDINATOR[1])
-    page.click("button[type=submit]")
-    page.wait_for_url("**/coordination/")
-
-
 @pytest.mark.parametrize("viewport", WIDTHS)
 def test_the_coordinators_journey(live_server, page_factory, viewport):
     # A service « cited in 2014 » of its own per width (the server is shared).
     service = "ccas-coulaines" if viewport.startswith("telephone") else "ccas-mamers"
     page, _log = page_factory(live_server, "/connexion", viewport)
-    _log_in(page)
+    log_in(page)
     assert _fits(page)
     screenshot(page, f"parcours-coordination-accueil-{viewport}")
 

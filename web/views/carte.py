@@ -6,13 +6,14 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from sqlmodel import Session, select
 
 from directory.coverage import coverage_by_commune
+from directory.invalid import InvalidInput
 from directory.models import Service
 from directory.outlines import outline_path, outlined_communes
 from directory.present import coordinates
 from directory.storage import services_covering, services_of_types
-from search.finder import InvalidSearch, resolve_commune
+from search.finder import resolve_commune
 from web.maps.builders import COVERAGE_COLOURS, DOMAIN_COLOURS, Outlines, TileSettings, cartography_map
-from web.params import BadParameter, text_param
+from web.params import text_param
 from web.state import current_state, db_session
 
 bp = Blueprint("maps", __name__)
@@ -58,12 +59,12 @@ def cartography():
                                    ("problem", problem, taxonomy.problems),
                                    ("coverage", coverage_type, taxonomy.service_types)):
             if value and value not in table:
-                raise BadParameter(name, f"code inconnu « {value} »")
+                raise InvalidInput.on(name, f"code inconnu « {value} »")
         choice = resolve_commune(state.reference, text_param(request.args, "commune", 100) or None,
                                  territory=state.search.territory(),
                                  services_by_departement=state.search.services_by_departement)
         commune = choice.commune if choice else None
-    except (BadParameter, InvalidSearch) as problem_found:
+    except InvalidInput as problem_found:
         error = problem_found
         type_code = problem = coverage_type = ""
         commune = None

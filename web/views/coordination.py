@@ -6,10 +6,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlmodel import Session, select
 
 from directory.diff import describer
-from directory.schema import validate_entry
-from directory.storage import get_service, row_to_data
+from directory.invalid import InvalidInput
+from directory.storage import row_to_data
 from web.security import acting_user, admin_required, coordinator_required
-from web.state import current_state, db_session
+from web.state import current_state, db_session, get_service_or_404
 from web.views.review import LABELS as PROPOSAL_LABELS
 from workspace.accounts import (
     AccountError,
@@ -20,7 +20,7 @@ from workspace.accounts import (
     revoke_tokens,
     set_active,
 )
-from workspace.editing import EditError, StaleVersion, history, mark_verified, restore, save_entry, set_closed
+from workspace.editing import StaleVersion, history, mark_verified, restore, set_closed, submit_entry
 from workspace.forms import entry_to_form, errors_by_field, form_sections, form_to_entry
 from workspace.freshness import freshness_report
 from workspace.gaps import coverage_table, gap_counts
@@ -63,9 +63,7 @@ def create():
 @coordinator_required
 def edit(service_id: str):
     """Edit a service; a stale save shows what changed meanwhile and keeps the input."""
-    row = get_service(db_session(), service_id)
-    if row is None:
-        abort(404)
+    row = get_service_or_404(service_id)
     if request.method == "GET":
         sections = form_sections(current_state().reference)
         return _render_form(entry_to_form(row_to_data(row), sections), {}, row.version, service_id)
@@ -86,17 +84,14 @@ def _submit(form, service_id: str | None, version: int | None):
     if service_id is not None:
         data["id"] = service_id
     values = {**entry_to_form(data, sections), "id": data.get("id") or ""}
-    entry, errors = validate_entry(data, state.reference)
-    if errors:
-        return _render_form(values, errors_by_field(errors), version, service_id, status=400)
     try:
-        save_entry(state.engine, state.sync, state.reference, entry, acting_user().email, version,
-                   "update" if service_id else "create")
+        entry = submit_entry(state.engine, state.sync, state.reference, data, acting_user().email, version,
+                             "update" if service_id else "create")
     except StaleVersion as stale:
         # Keep the user's input; the next save applies it over the current version.
         return _render_form(values, {}, stale.current_version, service_id, stale, 409)
-    except EditError as error:
-        return _render_form(values, errors_by_field(error.errors), version, service_id, status=400)
+    except InvalidInput as error:
+        return _render_form(values, errors_by_field(error.errors), version, service_id, status=error.status)
     flash("Modifications enregistrées.")
     return redirect(url_for("directory_pages.service_sheet", service_id=entry.id))
 
@@ -107,8 +102,8 @@ def _action(service_id: str, operation, done: str):
         operation(state, _version_field())
     except StaleVersion:
         flash("La structure a été modifiée entre-temps : vérifiez la fiche puis recommencez.")
-    except EditError as error:
-        flash(f"Impossible : {error.errors[0].message}")
+    except InvalidInput as error:
+        flash(f"Impossible : {error.message}")
     else:
         flash(done)
     return redirect(url_for("directory_pages.service_sheet", service_id=service_id))
@@ -119,9 +114,7 @@ def _confirmation(service_id: str, question: str, consequence: str, button: str)
     ``None`` once confirmed. Works without JavaScript."""
     if request.form.get("confirmed") == "1":
         return None
-    row = get_service(db_session(), service_id)
-    if row is None:
-        abort(404)
+    row = get_service_or_404(service_id)
     return render_template("workspace/confirm.html", service=row, question=question, consequence=consequence,
                            button=button, action=request.path, version=request.form.get("version", ""))
 
@@ -177,9 +170,7 @@ def restore_version(service_id: str, old_version: int):
 def service_history(service_id: str):
     """The history of a service: who, when, which field, old → new."""
     session = db_session()
-    row = get_service(session, service_id)
-    if row is None:
-        abort(404)
+    row = get_service_or_404(service_id, session)
     return render_template("workspace/history.html", service=row, items=history(session, service_id),
                            describe=describer(current_state().reference.taxonomy),
                            proposals=decided_for(session, service_id), labels=PROPOSAL_LABELS)

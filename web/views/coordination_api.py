@@ -9,20 +9,15 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from directory.schema import validate_entry
+from directory.invalid import InvalidInput
 from directory.storage import get_service, row_to_data
-from web.params import error_list, json_body
+from web.params import json_body
 from web.security import acting_user, coordinator_required
-from web.state import current_state, db_session
+from web.state import current_state, db_session, get_service_or_404
 from web.views.directory_api import detail_response
-from workspace.editing import EditError, StaleVersion, save_entry, set_closed
+from workspace.editing import StaleVersion, set_closed, submit_entry
 
 bp = Blueprint("workspace_api", __name__, url_prefix="/api")
-
-
-def _errors(errors, status: int = 400):
-    return jsonify({"error": errors[0].message, "field": errors[0].field, "status": status,
-                    **error_list(errors)}), status
 
 
 def _conflict(stale: StaleVersion):
@@ -47,9 +42,11 @@ def _if_match_required():
                     "field": "If-Match", "status": 428}), 428
 
 
-def _body() -> dict | None:
+def _body() -> dict:
     body = json_body(request)
-    return body if isinstance(body, dict) else None
+    if not isinstance(body, dict):
+        raise InvalidInput.on("(corps)", "corps JSON attendu (objet)")
+    return body
 
 
 def _detail(service_id: str, status: int = 200):
@@ -60,19 +57,14 @@ def _detail(service_id: str, status: int = 200):
 
 def _save(data: dict, expected: int | None, action: str):
     state = current_state()
-    entry, errors = validate_entry(data, state.reference)
-    if errors:
-        return _errors(errors)
     editor = acting_user().email
     # The save runs in its own transaction: the request's connection goes back to the pool
     # first (two held per request starve the pool under a burst of writes).
     db_session().close()
     try:
-        save_entry(state.engine, state.sync, state.reference, entry, editor, expected, action)
+        entry = submit_entry(state.engine, state.sync, state.reference, data, editor, expected, action)
     except StaleVersion as stale:
         return _conflict(stale)
-    except EditError as error:
-        return _errors(error.errors, 409 if error.errors[0].field == "id" else 400)
     return _detail(entry.id, 201 if expected is None else 200)
 
 
@@ -80,10 +72,7 @@ def _save(data: dict, expected: int | None, action: str):
 @coordinator_required
 def create_service():
     """Create a service from a full entry (same validator as the YAML loader)."""
-    body = _body()
-    if body is None:
-        return jsonify({"error": "corps JSON attendu (objet)", "field": "(corps)", "status": 400}), 400
-    return _save(body, None, "create")
+    return _save(_body(), None, "create")
 
 
 def _write_context(service_id: str):
@@ -92,15 +81,9 @@ def _write_context(service_id: str):
     if expected is None:
         return None, _if_match_required()
     body = _body()
-    if body is None:
-        return None, (jsonify({"error": "corps JSON attendu (objet)", "field": "(corps)", "status": 400}), 400)
     if body.get("id", service_id) != service_id:
-        return None, (jsonify({"error": "l'identifiant ne peut pas changer", "field": "id", "status": 400}), 400)
-    row = get_service(db_session(), service_id)
-    if row is None:
-        return None, (jsonify({"error": f"service « {service_id} » introuvable", "field": "id",
-                               "status": 404}), 404)
-    return (expected, body, row), None
+        raise InvalidInput.on("id", "l'identifiant ne peut pas changer")
+    return (expected, body, get_service_or_404(service_id)), None
 
 
 @bp.put("/services/<service_id>")
@@ -130,9 +113,7 @@ def patch_service(service_id: str):
 def close_service(service_id: str):
     """Close a service: kept with its history, shown as closed, never suggested."""
     state = current_state()
-    row = get_service(db_session(), service_id)
-    if row is None:
-        return jsonify({"error": f"service « {service_id} » introuvable", "field": "id", "status": 404}), 404
+    get_service_or_404(service_id)
     expected = _expected_version()
     if expected is None:
         return _if_match_required()

@@ -6,13 +6,12 @@ from flask import Blueprint, jsonify, request
 
 from directory.present import service_detail
 from directory.provenance import field_sources
-from directory.storage import communes_served, get_service
+from directory.storage import communes_served
 from recommender.triage import search_triage
-from web.errors import error_response
 from web.params import int_param, text_param
 from web.search_params import parse_search_params
 from web.security import acting_user, is_coordinator
-from web.state import current_state, db_session
+from web.state import current_state, db_session, get_service_or_404
 
 bp = Blueprint("directory_api", __name__, url_prefix="/api")
 
@@ -33,10 +32,7 @@ def detail_response(session, row, status: int = 200):
 def service_json(service_id: str):
     """One service, every field."""
     session = db_session()
-    row = get_service(session, service_id)
-    if row is None:
-        return error_response(404, f"service « {service_id} » introuvable", "id")
-    return detail_response(session, row)
+    return detail_response(session, get_service_or_404(service_id, session))
 
 
 @bp.get("/services")

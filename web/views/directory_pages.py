@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 
 from directory.diff import describer
+from directory.invalid import InvalidInput
 from directory.present import service_detail
 from directory.provenance import field_sources
-from directory.storage import communes_served, get_service
+from directory.storage import communes_served
 from recommender.triage import search_triage
-from search.finder import InvalidSearch
 from web.maps.builders import service_map
-from web.params import BadParameter
 from web.search_params import parse_search_params
 from web.security import acting_user, is_coordinator
-from web.state import current_state, db_session
+from web.state import current_state, db_session, get_service_or_404
 from web.views.carte import tile_settings
 from workspace.editing import history
 
@@ -25,9 +24,7 @@ bp = Blueprint("directory_pages", __name__)
 def service_sheet(service_id: str):
     """A service sheet: what, for whom, conditions, referral, wait, contacts, zone."""
     session = db_session()
-    row = get_service(session, service_id)
-    if row is None:
-        abort(404)
+    row = get_service_or_404(service_id, session)
     reference = current_state().reference
     covered = communes_served(session, row.id, reference.gazetteer)
     coordinator = is_coordinator(acting_user())
@@ -58,7 +55,7 @@ def directory_search():
             if answered in ("oui", "non"):
                 results["questions"] = []  # answered: not asked again
             triage = search_triage(state.reference, results, danger_confirmed=answered == "oui")
-    except (BadParameter, InvalidSearch) as problem:
+    except InvalidInput as problem:
         # A commune to choose keeps the words typed; an unreadable parameter starts afresh.
         params = params or parse_search_params({})
         error = problem

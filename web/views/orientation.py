@@ -9,13 +9,13 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request, url_for
 
 from directory.commune_choice import choice_facts
-from directory.schema import FieldError
+from directory.invalid import FieldError, InvalidInput
 from recommender.engine import Engine
-from recommender.request import InvalidRequest, parse_request
+from recommender.request import parse_request
 from recommender.territory import ServiceFinder
 from web.maps.builders import orientation_map
 from web.orientation_form import form_to_body
-from web.params import error_list, json_body
+from web.params import json_body
 from web.security import acting_user
 from web.state import current_state, db_session
 from web.views.carte import tile_settings
@@ -30,7 +30,7 @@ def _engine() -> Engine:
 
 
 def compute(body: dict) -> dict:
-    """Validate a request body and compute the orientation (``InvalidRequest`` on error).
+    """Validate a request body and compute the orientation (``InvalidInput`` on error).
     Only the (commune, type) pairs without any service are counted, for coordinators."""
     state = current_state()
     territory = state.search.territory()
@@ -48,18 +48,10 @@ def compute(body: dict) -> dict:
     return result
 
 
-def _error_body(error: InvalidRequest) -> dict:
-    return {"error": error.message, "field": error.field, "status": 400, **error_list(error.errors)}
-
-
 @bp.post("/api/orientations")
 def orientations_api():
     """Ranked, explained orientations for a household (JSON in, JSON out)."""
-    body = json_body(request)
-    try:
-        return jsonify(compute(body))
-    except InvalidRequest as error:
-        return jsonify(_error_body(error)), 400
+    return jsonify(compute(json_body(request)))
 
 
 def _form_context() -> dict:
@@ -81,7 +73,7 @@ def _answer_page(template: str, form):
     if not errors:
         try:
             result = compute(body)
-        except InvalidRequest as error:
+        except InvalidInput as error:
             errors = error.errors
     status = 400 if errors else 200
     fmap = None

@@ -6,11 +6,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlmodel import select
 
 from directory.diff import FIELD_LABELS, format_value
+from directory.invalid import InvalidInput
 from directory.models import Service
 from web.params import int_param
 from web.security import acting_user, coordinator_required
 from web.state import current_state, db_session
-from workspace.editing import EditError, StaleVersion
+from workspace.editing import StaleVersion
 from workspace.models import Proposal
 from workspace.review import decide, pending, pending_count
 
@@ -72,8 +73,8 @@ def decide_proposal(proposal_id: int):
         decision = decide(state.engine, state.sync, state.reference, proposal_id, accepted, acting_user().email)
     except StaleVersion:
         flash("La structure a été modifiée entre-temps : revoyez la proposition.")
-    except EditError as error:
-        flash(f"Impossible : {error.errors[0].field} — {error.errors[0].message}")
+    except InvalidInput as error:
+        flash(f"Impossible : {error.field} — {error.message}")
     else:
         words = {"accepted": "acceptée", "partial": "acceptée en partie", "rejected": "refusée"}
         flash(f"Proposition {words[decision.status]} ; la décision est enregistrée dans l'historique.")

@@ -12,12 +12,13 @@ from sqlmodel import Session
 
 from directory.datainclusion import to_data_inclusion
 from directory.export import dump_entries
+from directory.invalid import InvalidInput
 from directory.loader import check_text
 from directory.storage import all_services, row_to_data
 from directory.transfer import check_csv, entries_to_csv, preview_import
 from web.security import acting_user, coordinator_required
 from web.state import current_state, db_session
-from workspace.editing import EditError, apply_import
+from workspace.editing import apply_import
 from workspace.help import help_html
 
 bp = Blueprint("transfer", __name__)
@@ -129,9 +130,9 @@ def apply():
     try:
         counts = apply_import(state.engine, state.sync, state.reference, result.entries, close_ids,
                               acting_user().email)
-    except EditError as error:
+    except InvalidInput as error:
         return render_template("workspace/import.html", result=None, preview=None,
-                               error=f"Import annulé, rien n'a été modifié : {error.errors[0].message}"), 400
+                               error=f"Import annulé, rien n'a été modifié : {error.message}"), 400
     path.unlink(missing_ok=True)
     return render_template("workspace/import.html", result=None, preview=None, applied=counts)
 
