@@ -17,7 +17,7 @@ import yaml
 
 from directory.paths import SAFE_LOADER
 from reading.phrases import FILLERS
-from reading.tokens import Token, words_of
+from reading.tokens import Token, stem, words_of
 
 NEGATED, RESOLVED, HYPOTHETICAL, OTHER_PERSON, FALSE_FRIEND, FALSE_ALARM = (
     "negated", "resolved", "hypothetical", "other_person", "false_friend", "false_alarm")
@@ -52,6 +52,8 @@ class FalseFriend:
     reason: str
     targets: frozenset[str] = frozenset()  # problem codes or danger natures; empty: all
     with_any: tuple[tuple[str, ...], ...] = ()  # only when one of these is also in the text
+    # The phrase's stems: « compteurs de gaz » is « compteur de gaz » inflected.
+    stems: tuple[str, ...] = ()
 
     def cancels(self, target: str) -> bool:
         """True when this false friend hides matches of ``target``."""
@@ -89,14 +91,17 @@ class ContextRules:
     # Words whose not being understood is not worth telling (« Non compris : … »).
     not_worth_saying: frozenset[str] = frozenset()
     # Phrases that turn a danger read into a question (« c'était un film », « en rigolant »).
-    false_alarms: tuple[tuple[str, ...], ...] = ()
+    false_alarms: tuple[tuple[str, ...], ...] = ()  # as stems: inflections match too
 
     def false_alarm_in(self, words: list[Token]) -> tuple[int, int] | None:
-        """The span of the first false-alarm phrase of a text, if any."""
-        texts = [w.text for w in words]
-        starts = _starts(texts)
+        """The span of the first false-alarm phrase of a text, if any (any inflection:
+        « ils jouaient aux pompiers » is « jouer aux pompiers »)."""
+        texts, stems = [w.text for w in words], [w.stem for w in words]
+        starts, stem_starts = _starts(texts), _starts(stems)
         for sequence in self.false_alarms:
-            for start in _positions(texts, sequence, starts):
+            found = (_positions(stems, sequence, stem_starts) if len(sequence) > 1
+                     else _positions(texts, sequence, starts))
+            for start in found:
                 return start, start + len(sequence) - 1
         return None
 
@@ -119,10 +124,22 @@ class ContextRules:
                     continue
                 if not set(range(start, end + 1)) & hidden:
                     found.append((trigger, start, end))
+        # False friends are phrases of several words: matched on stems, so that their
+        # inflections (« relevé des compteurs de gaz ») are read as the phrase itself.
+        stems = [w.stem for w in words]
+        stem_starts = _starts(stems)
         friends = [(friend, start, start + len(friend.words) - 1)
-                   for friend in self.false_friends for start in _positions(texts, friend.words, starts)
+                   for friend in self.false_friends
+                   for start in (_positions(stems, friend.stems, stem_starts) if len(friend.words) > 1
+                                 else _positions(texts, friend.words, starts))
                    if not friend.with_any or any(_positions(texts, w, starts) for w in friend.with_any)]
         return TextContext(self, words, found, friends, hidden)
+
+
+def stems_of(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The stems of a phrase's words, as ``Token.stem`` gives them; a single word stays as
+    it is (« boite » is not « boit », whose stem it shares)."""
+    return tuple(stem(w) for w in words) if len(words) > 1 else words
 
 
 def _starts(texts: list[str]) -> dict[str, list[int]]:
@@ -237,7 +254,7 @@ def load_context_rules(path: Path) -> ContextRules:
                                     bool(row.get("clause_start")), tuple(row.get("particles", ())),
                                     frozenset(row.get("not_after", ()))))
     friends = tuple(FalseFriend(seq(p), row["reason"], frozenset(row.get("targets", ())),
-                                tuple(seq(w) for w in row.get("with_any", ())))
+                                tuple(seq(w) for w in row.get("with_any", ())), stems_of(seq(p)))
                     for row in raw.get("false_friends", []) for p in row["phrases"])
     return ContextRules(
         sms=sms,
@@ -251,5 +268,5 @@ def load_context_rules(path: Path) -> ContextRules:
         signals=raw.get("signals") or {},
         common_words=frozenset(w for text in raw.get("common_words", []) for w in seq(text)),
         not_worth_saying=frozenset(w for text in raw.get("not_worth_saying", []) for w in seq(text)),
-        false_alarms=tuple(seq(text) for text in raw.get("false_alarms", [])),
+        false_alarms=tuple(stems_of(seq(text)) for text in raw.get("false_alarms", [])),
     )

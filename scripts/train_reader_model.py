@@ -1,5 +1,5 @@
 """Train the reader's statistical model (``data/reader_model.npz``) on the TUNING part of the
-labelled corpus only (authors A, B, C of ``tests/cases/corpus/`` and the ``tune`` texts of
+labelled corpus only (the authors of ``tests/cases/corpus/`` not held out, and the ``tune`` texts of
 ``tests/cases/detection_labelled.yaml``); the held-out authors are never read here.
 
     python scripts/train_reader_model.py
@@ -33,12 +33,13 @@ sys.path.insert(0, str(ROOT))
 from bench.corpus import load_corpus  # noqa: E402
 from directory.paths import DATA_DIR  # noqa: E402
 from directory.reference import load_reference  # noqa: E402
+from reading.combined import NEAR_MISS  # noqa: E402
 from reading.model import DANGER, DANGER_THRESHOLD, ProblemModel, terms_of, vectorizers  # noqa: E402
 from reading.reader import Reader, reader_rules  # noqa: E402
 
 REGULARISATION = 10.0
 CANDIDATE_THRESHOLDS = np.round(np.arange(0.2, 0.86, 0.05), 2)
-ASK_RECALL = 0.99  # share of the tuning part's P0 texts read P0 or asked about, out of fold
+ASK_RECALL = 0.995  # share of the tuning part's P0 texts read P0 or asked about, out of fold (at most 1 in 200 missed)
 
 
 def tuning_texts() -> list[dict]:
@@ -73,7 +74,7 @@ def _record_out_of_fold(readings, out_of_fold, labels, codes, thresholds) -> Non
     danger_column = codes.index(DANGER)
     tp = fp = fn = 0
     for i, reading in enumerate(readings):
-        aside = {item.code for item in reading.ignored if item.category != "weak"}
+        aside = {item.code for item in reading.ignored if item.category not in ("weak", NEAR_MISS)}
         for j, code in enumerate(codes):
             if code == DANGER:
                 found = bool(reading.dangers) or out_of_fold[i, j] >= DANGER_THRESHOLD
@@ -105,7 +106,8 @@ def _thresholds(texts: list[dict], labels: np.ndarray, codes: list[str]) -> tupl
         if code == DANGER:
             continue
         read = np.array([code in r.problem_codes for r in readings])
-        aside = np.array([any(i.code == code and i.category != "weak" for i in r.ignored) for r in readings])
+        aside = np.array([any(i.code == code and i.category not in ("weak", NEAR_MISS) for i in r.ignored)
+                          for r in readings])
         scores = []
         for threshold in CANDIDATE_THRESHOLDS:
             found = read | ((out_of_fold[:, j] >= threshold) & ~aside)
@@ -142,7 +144,7 @@ def train() -> ProblemModel:
     labels = np.array([[code in t["problems"] or (code == DANGER and t["p0"]) for code in codes] for t in texts])
     char, word, coef, intercept = _fit([t["text"] for t in texts], labels)
     thresholds, ask = _thresholds(texts, labels, codes)
-    meta = {"trained_on": "tuning part: corpus authors A, B, C and detection_labelled tune",
+    meta = {"trained_on": "tuning part: every corpus author but the held-out ones, and detection_labelled tune",
             "texts": len(texts), "fingerprint": fingerprint(texts), "C": REGULARISATION,
             "thresholds": thresholds, "danger_threshold": DANGER_THRESHOLD, "ask_threshold": ask,
             "out_of_fold": dict(OUT_OF_FOLD),

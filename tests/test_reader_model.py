@@ -32,7 +32,14 @@ def test_no_held_out_text_is_ever_learnt():
     learnt = {t["text"] for t in script.tuning_texts()}
     held_out = load_corpus()["holdout"]
     assert held_out and not learnt & {t["text"] for t in held_out}
-    assert {t["author"] for t in script.tuning_texts()} == {"A", "B", "C", "L"}
+    assert {t["author"] for t in script.tuning_texts()} == {"A", "B", "C", "F", "G", "H", "I", "L"}
+
+
+def test_at_least_40_percent_of_the_corpus_is_kept_aside_by_author():
+    corpus = load_corpus()
+    held_out, tuning = corpus["holdout"], corpus["tune"]
+    assert len(held_out) >= 0.4 * (len(held_out) + len(tuning))
+    assert not {t["author"] for t in held_out} & {t["author"] for t in tuning}
 
 
 def test_the_model_file_holds_no_pickle():
