@@ -1,9 +1,14 @@
 """The measurement tools keep working (tiny runs; the real figures are in docs/)."""
 
 
+import pytest
+
 from bench.load import run as load
 from bench.run import run as bench
 from tests.conftest import worker_database_url
+
+# Slow (fault, bench and national-size tests): run by .ci/run, not by the everyday command.
+pytestmark = pytest.mark.slow
 
 
 def test_benchmark_runs_on_the_bundled_directory():

@@ -5,10 +5,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from tests.conftest import parse_html
+
+# Slow (fault, bench and national-size tests): run by .ci/run, not by the everyday command.
+pytestmark = pytest.mark.slow
 
 
 def test_unreachable_database_at_start_is_one_line(tmp_path):

@@ -11,6 +11,9 @@ from search.backend import SearchIndex
 from search.finder import SearchParams, search_directory
 from tests.factories import load_entries, make_entry
 
+# Slow (fault, bench and national-size tests): run by .ci/run, not by the everyday command.
+pytestmark = pytest.mark.slow
+
 CASES = ["lay_queries_public.yaml", "lay_queries_own.yaml"]
 
 
