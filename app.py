@@ -48,7 +48,17 @@ def create_app(config: dict | None = None) -> Flask:
 
     from web import cli as commands
     from web import core, errors, openapi, templating
-    from web.views import auth, coordination, directory_api, directory_pages, orientation, review, transfer
+    from web.views import (
+        auth,
+        coordination,
+        directory_api,
+        directory_pages,
+        orientation,
+        review,
+        situations,
+        situations_api,
+        transfer,
+    )
     from web.views import carte as directory_maps
     from web.views import coordination_api as workspace_api
 
@@ -65,6 +75,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(workspace_api.bp)
     app.register_blueprint(transfer.bp)
     app.register_blueprint(review.bp)
+    app.register_blueprint(situations.bp)
+    app.register_blueprint(situations_api.bp)
     app.register_blueprint(openapi.bp)
     return app
 

@@ -22,7 +22,7 @@ def measure(count: int, rounds: int = 5) -> dict:
     """Median and worst time of the first page, and its size in KB."""
     from app import create_app
     from workspace.accounts import create_user
-    from workspace.models import Proposal
+    from workspace.models import StoredProposal
 
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"ENV": "testing", "INSTANCE_DIR": str(Path(tmp) / "instance"), "INDEX_IN_MEMORY": True,
@@ -36,7 +36,7 @@ def measure(count: int, rounds: int = 5) -> dict:
                            "site": {"commune": "72181"}, "contacts": {}}} for n in range(count)]
         with engine.begin() as connection:
             for start in range(0, count, 5000):
-                connection.execute(insert(Proposal), rows[start:start + 5000])
+                connection.execute(insert(StoredProposal), rows[start:start + 5000])
         from sqlmodel import Session
 
         with Session(engine) as session:

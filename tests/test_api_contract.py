@@ -6,6 +6,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
+# Slow (the API fuzzed against its description): run by .ci/run, not by the everyday command.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def api_schema(app):

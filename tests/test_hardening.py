@@ -394,8 +394,10 @@ def test_a_short_secret_key_is_refused_in_production(secret, tmp_path):
     with pytest.raises(ConfigurationError, match="trop courte"):
         finalize({"ENV": "production", "SECRET_KEY": secret, "INSTANCE_DIR": str(tmp_path),
                   "TRUSTED_HOSTS": "maillage.example.org"})
+    from workspace.privacy import generate_key
+
     assert finalize({"ENV": "production", "SECRET_KEY": "s" * 32, "INSTANCE_DIR": str(tmp_path),
-                     "TRUSTED_HOSTS": "maillage.example.org"})
+                     "TRUSTED_HOSTS": "maillage.example.org", "DATA_KEY": generate_key()})
 
 
 def test_trusted_hosts_refuse_another_host_header(app_config):

@@ -112,11 +112,11 @@ def test_the_review_queue_pages_fifty_at_a_time(app, client, users, state):
     """Thousands of pending proposals: the page shows 50 of them and says how many there are."""
     import datetime as dt
 
-    from workspace.models import Proposal
+    from workspace.models import StoredProposal
 
     with Session(state.engine) as session:
         for n in range(120):
-            session.add(Proposal(fingerprint=f"fp-{n}", batch="test", kind="new", service_id=f"nouvelle-{n}",
+            session.add(StoredProposal(fingerprint=f"fp-{n}", batch="test", kind="new", service_id=f"nouvelle-{n}",
                                  source="finess", source_id=str(n), source_label="FINESS (data.gouv)",
                                  source_date=dt.date(2026, 10, 1), match=None, changes={},
                                  entry=make_entry(id=f"nouvelle-{n}", name=f"Nouvelle {n}")))

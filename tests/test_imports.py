@@ -16,7 +16,7 @@ from directory.imports.records import french_phone, register_mapping
 from directory.models import Service
 from tests.factories import pending_proposals
 from workspace.editing import history
-from workspace.models import Proposal
+from workspace.models import StoredProposal
 from workspace.review import decide, import_records
 
 DATE = "2026-11-15"
@@ -130,7 +130,7 @@ def test_accept_one_field_reject_another_goes_to_the_history(app, tmp_path, stat
     assert row.contacts["phone"]["number"] == "02 43 80 00 01" and row.contacts["website"] is None
     with Session(state.engine) as session:
         latest = history(session, "ccas-allonnes")[0]
-        stored = session.get(Proposal, proposal.id)
+        stored = session.get(StoredProposal, proposal.id)
     assert latest.action == "proposition" and latest.user_email == "coord@example.org"
     assert [c.field for c in latest.changes] == ["contacts.phone.number", "contacts.phone.placeholder",
                                                   "contacts.phone.source"]
@@ -222,7 +222,7 @@ def test_a_malformed_file_is_one_clear_issue(app, tmp_path, state):
     summary = run(state, path)
     assert summary.read == 0 and summary.issues[0].where == "fichier"
     with Session(state.engine) as session:
-        assert session.exec(select(Proposal)).first() is None
+        assert session.exec(select(StoredProposal)).first() is None
 
 
 # -- register numbers on an entry --------------------------------------------------------

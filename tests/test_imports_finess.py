@@ -13,7 +13,7 @@ from directory.imports.readers import read_register
 from directory.imports.records import register_mapping
 from directory.models import Service
 from tests.factories import pending_proposals
-from workspace.models import Proposal
+from workspace.models import StoredProposal
 from workspace.review import decide, import_records
 
 
@@ -154,7 +154,7 @@ def test_the_import_command_prints_a_summary(app, runner, tmp_path, state):
     assert "1 nouvelle(s) fiche(s) proposée(s)" in result.output
     with Session(state.engine) as session:
         assert session.get(Service, pending_proposals(state)[0].service_id) is None  # proposed, not applied
-        assert len(list(session.exec(__import__("sqlmodel").select(Proposal)))) == 1
+        assert len(list(session.exec(__import__("sqlmodel").select(StoredProposal)))) == 1
 
 
 @pytest.mark.parametrize("fmt", ["yaml", "csv"])

@@ -10,6 +10,9 @@ import pytest
 from bench.corpus import load_corpus
 from reading.model import bundled_model, load_model
 
+# Slow (the model checked against scikit-learn and its training corpus): run by .ci/run, not by the everyday command.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -196,6 +196,7 @@ def _neighbours(word: str) -> set[str]:
     return found - {word}
 
 
+@pytest.mark.slow  # every word of the vocabulary against every alarm word
 def test_no_alarm_word_is_ever_read_through_a_typo(reader):
     """Every one-letter neighbour of every alarm word (deletion, substitution, insertion,
     transposition), except the word's own plural and feminine forms, reads as nothing

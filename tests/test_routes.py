@@ -38,6 +38,7 @@ EXPECTED_ROUTES = {
     "/coordination/export/annuaire.yaml", "/coordination/export/annuaire.csv",
     "/api/services", "/api/services/<service_id>", "/api/communes", "/api/orientations",
     "/api/export/data-inclusion", "/api/openapi.json", "/static/<path:filename>",
+    "/signalements/nouveau", "/api/situations", "/api/situations/<situation_id>",
 }
 
 

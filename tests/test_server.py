@@ -18,6 +18,9 @@ from bench.nodes import free_port
 from tests.conftest import worker_database_url
 from web.server import server_options
 
+# Slow (real server processes): run by .ci/run, not by the everyday command.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from app import create_app
 from web.settings import SETTINGS, ConfigurationError, finalize, normalize_database_url
+from workspace.privacy import generate_key
 
 
 def test_production_without_secret_is_refused(tmp_path):
@@ -21,7 +22,8 @@ def test_production_without_trusted_hosts_is_refused(tmp_path):
     with pytest.raises(ConfigurationError, match="MAILLAGE_TRUSTED_HOSTS"):
         finalize({"ENV": "production", "SECRET_KEY": "s" * 40, "INSTANCE_DIR": str(tmp_path)})
     assert finalize({"ENV": "production", "SECRET_KEY": "s" * 40, "INSTANCE_DIR": str(tmp_path),
-                     "TRUSTED_HOSTS": "maillage.example.org"})["TRUSTED_HOSTS"] == ["maillage.example.org"]
+                     "TRUSTED_HOSTS": "maillage.example.org", "DATA_KEY": generate_key()}
+                    )["TRUSTED_HOSTS"] == ["maillage.example.org"]
 
 
 def test_unknown_environment_is_refused(tmp_path):

@@ -149,9 +149,10 @@ def test_security_headers(client):
 
 def test_session_cookie_flags_in_production(tmp_path):
     from app import create_app
+    from workspace.privacy import generate_key
 
     application = create_app({"ENV": "production", "SECRET_KEY": "s" * 40, "TRUSTED_HOSTS": "localhost",
-                               "INSTANCE_DIR": str(tmp_path), "INDEX_IN_MEMORY": True})
+                               "INSTANCE_DIR": str(tmp_path), "INDEX_IN_MEMORY": True, "DATA_KEY": generate_key()})
     assert application.config["SESSION_COOKIE_SECURE"] is True
     assert application.config["SESSION_COOKIE_HTTPONLY"] is True
     assert application.config["SESSION_COOKIE_SAMESITE"] == "Lax"

@@ -19,6 +19,7 @@ from directory.storage import count_services, upsert_entries
 from search.maintenance import rebuild_index
 from web.cli_accounts import ACCOUNT_COMMANDS
 from web.cli_imports import import_command
+from web.cli_situations import SITUATION_COMMANDS, generate_data_key_command
 from web.settings import DATA_DIR
 from web.state import current_state
 
@@ -166,13 +167,14 @@ def format_orientation(result: dict) -> str:
     return "\n".join(lines)
 
 
-APP_COMMANDS = (*ACCOUNT_COMMANDS, orient_command, serve_command, check_command,
+APP_COMMANDS = (*ACCOUNT_COMMANDS, *SITUATION_COMMANDS, orient_command, serve_command, check_command,
                 load_command, export_command, reindex_command, import_command)
 
 
 def register(group: FlaskGroup) -> None:
     """Commands available without loading the application (no configuration needed)."""
     group.add_command(check_command)
+    group.add_command(generate_data_key_command)
 
 
 def init_app(app) -> None:

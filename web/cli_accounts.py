@@ -15,7 +15,8 @@ from sqlmodel import Session
 
 from web.state import current_state
 from workspace.accounts import TOKEN_DAYS, AccountError, create_token, create_user, find_user, revoke_tokens, set_active
-from workspace.models import ROLES
+from workspace.models import PLATFORM_ROLES, ROLES
+from workspace.situations import attach_to_platform
 
 
 def _run(operation: Callable[[Session], str], refused: str) -> None:
@@ -34,16 +35,30 @@ def _run(operation: Callable[[Session], str], refused: str) -> None:
 @click.command("create-user")
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), default="coordinateur", show_default=True)
+@click.option("--platform", "platforms", multiple=True,
+              help="Plateforme de rattachement (code de data/platforms.yaml), répétable ; "
+                   "obligatoire pour correspondant et referent_social.")
 @with_appcontext
-def create_user_command(email: str, role: str) -> None:
-    """Créer un compte de coordination (mot de passe demandé, ou MAILLAGE_NEW_USER_PASSWORD ;
-    jamais sur la ligne de commande, où `ps` le montrerait)."""
+def create_user_command(email: str, role: str, platforms: tuple[str, ...]) -> None:
+    """Créer un compte (mot de passe demandé, ou MAILLAGE_NEW_USER_PASSWORD ; jamais sur la
+    ligne de commande, où `ps` le montrerait)."""
+    known = current_state().platforms
+    if role in PLATFORM_ROLES and not platforms:
+        click.echo(f"Compte non créé : --platform est obligatoire pour le rôle {role} ({', '.join(known)})", err=True)
+        sys.exit(1)
+    unknown = [code for code in platforms if code not in known]
+    if unknown:
+        click.echo(f"Compte non créé : plateforme inconnue « {unknown[0]} » ({', '.join(known)})", err=True)
+        sys.exit(1)
     password = os.environ.get("MAILLAGE_NEW_USER_PASSWORD") or click.prompt(
         "Mot de passe", hide_input=True, confirmation_prompt=True)
 
     def operation(session: Session) -> str:
         user = create_user(session, email, password, role)
-        return f"Compte {user.email} créé ({user.role})."
+        for code in platforms:
+            attach_to_platform(session, user, code, known)
+        attached = f", plateformes : {', '.join(platforms)}" if platforms else ""
+        return f"Compte {user.email} créé ({user.role}{attached})."
 
     _run(operation, "Compte non créé")
 

@@ -11,6 +11,7 @@ from flask import Blueprint, jsonify
 
 from directory.schema import ServiceEntry
 from recommender.request import OrientationInput
+from workspace.situations import RelayInput
 
 bp = Blueprint("openapi", __name__)
 
@@ -33,6 +34,10 @@ _ERROR = {"type": "object", "required": ["error"],
                          "errors": {"type": "array", "maxItems": 20, "items": {"type": "object"}},
                          "errors_omitted": {"type": "integer",
                                             "description": "Erreurs non listées au-delà des 20 premières"}}}
+_RELAYED = {"type": "object", "required": ["id", "platform", "status"], "properties": {
+    "id": {"type": "string"}, "platform": {"type": "string"}, "platform_name": {"type": "string"},
+    "status": {"type": "string"},
+    "emergency": {"type": "string", "description": "Présent quand l'accord est « emergency » : appeler d'abord"}}}
 _PHONE = {"type": ["object", "null"], "properties": {
     "number": {"type": "string"}, "placeholder": {"type": "boolean"},
     "dial": {"type": ["string", "null"], "description": "Chiffres à composer ; null pour un numéro fictif"}}}
@@ -103,6 +108,9 @@ def openapi_document() -> dict:
         schemas.update(source.pop("$defs", {}))
     schemas["ServiceEntry"] = entry
     schemas["OrientationInput"] = orientation_input
+    relay_input = RelayInput.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(relay_input.pop("$defs", {}))
+    schemas["RelayInput"] = relay_input
     service = _json({"type": "object"}, "Une structure, tous ses champs (ETag = version)")
     search_params = [
         _query("q", "Texte libre (500 caractères au plus)"), _query("commune", "Code INSEE, code postal ou nom"),
@@ -150,6 +158,22 @@ def openapi_document() -> dict:
                     "schema": {"$ref": "#/components/schemas/OrientationInput"}}}},
                 "responses": {"200": _json({"$ref": "#/components/schemas/OrientationResponse"}, "Orientations"),
                               **_errors(400, 413)}}},
+            "/api/situations": {
+                "get": {"summary": "Situations des plateformes de l'appelant et celles qu'il a transmises "
+                                   "(sans donnée personnelle)", "security": _WRITE_SECURITY,
+                        "responses": {"200": _json({"type": "object", "required": ["situations"]}, "Situations"),
+                                      **_errors(401)}},
+                "post": {"summary": "Transmettre une situation à la plateforme de la commune (correspondants, "
+                                    "référents sociaux)", "security": _WRITE_SECURITY,
+                         "requestBody": {"required": True, "content": {"application/json": {
+                             "schema": {"$ref": "#/components/schemas/RelayInput"}}}},
+                         "responses": {"201": _json(_RELAYED, "Transmise"), **_errors(400, 401, 403, 413)}}},
+            "/api/situations/{situation_id}": {
+                "parameters": [{"name": "situation_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "get": {"summary": "Une situation, selon ce que l'appelant peut en voir (404 pour qui ne doit "
+                                  "pas savoir qu'elle existe)", "security": _WRITE_SECURITY,
+                        "responses": {"200": _json({"type": "object", "required": ["id", "status"]}, "Situation"),
+                                      **_errors(401, 404)}}},
             "/api/export/data-inclusion": {"get": {
                 "summary": "Export au schéma data·inclusion",
                 "responses": {"200": _json({"type": "object", "required": ["structures", "services"]}, "Export")}}},

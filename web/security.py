@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from web.state import db_session
 from workspace.accounts import user_for_token
-from workspace.models import ROLES, User
+from workspace.models import STAFF_ROLES, User
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -110,7 +110,7 @@ def acting_user() -> User | None:
 
 def is_coordinator(user: User | None) -> bool:
     """True for a coordinator or an administrator."""
-    return user is not None and user.role in ROLES
+    return user is not None and user.role in STAFF_ROLES
 
 
 def coordinator_required(view):
@@ -125,6 +125,21 @@ def coordinator_required(view):
             return current_app.login_manager.unauthorized()
         if not is_coordinator(user):
             abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def signed_in_required(view):
+    """Allow any signed-in account (session or token); 401 when not authenticated. The
+    view decides what the account may see (situations: by platform membership)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if acting_user() is None:
+            if request.path.startswith("/api/"):
+                abort(401)
+            return current_app.login_manager.unauthorized()
         return view(*args, **kwargs)
 
     return wrapper

@@ -71,6 +71,14 @@ SETTINGS: tuple[Setting, ...] = (
             "Plusieurs serveurs : intervalle, en secondes, auquel chaque processus lit les changements "
             "des autres dans la base (sur PostgreSQL, LISTEN/NOTIFY le réveille aussitôt) ; 0 : seulement "
             "avant chaque recherche."),
+    Setting("MAILLAGE_DATA_KEY", "DATA_KEY", None,
+            "Clé(s) Fernet chiffrant les données personnelles des situations transmises aux plateformes "
+            "(base64 url de 32 octets ; plusieurs, séparées par des virgules, la plus récente d'abord, pour "
+            "une rotation). Obligatoire en production ; `maillage generate-data-key` en crée une. Hors "
+            "production, sans elle, une clé est créée dans le dossier d'instance (data.key)."),
+    Setting("MAILLAGE_RETENTION_DAYS", "RETENTION_DAYS", "365",
+            "Jours après la clôture d'une situation au bout desquels ses données personnelles sont effacées "
+            "(la situation reste, anonyme, pour les statistiques)."),
     Setting("MAILLAGE_INDEX_LAG_SECONDS", "INDEX_LAG_SECONDS", "30",
             "Au-delà de ce retard (en secondes) sur un changement enregistré, l'index du serveur est "
             "signalé « degraded » par /healthz."),
@@ -121,6 +129,11 @@ def finalize(config: dict) -> dict:
             "MAILLAGE_TRUSTED_HOSTS est obligatoire en production : les noms d'hôte du service, séparés "
             "par des virgules (par exemple maillage.example.org)."
         )
+    if env == "production" and not config.get("DATA_KEY"):
+        raise ConfigurationError(
+            "MAILLAGE_DATA_KEY est obligatoire en production : elle chiffre les données personnelles des "
+            "situations transmises (en créer une : maillage generate-data-key).")
+    config["RETENTION_DAYS"] = _count(config.get("RETENTION_DAYS", "365"), "MAILLAGE_RETENTION_DAYS")
     config["PROXIES"] = _count(config.get("PROXIES"), "MAILLAGE_PROXIES")
     config["INDEX_POLL_SECONDS"] = _seconds(config.get("INDEX_POLL_SECONDS", "2"), "MAILLAGE_INDEX_POLL_SECONDS")
     config["INDEX_LAG_SECONDS"] = _seconds(config.get("INDEX_LAG_SECONDS", "30"), "MAILLAGE_INDEX_LAG_SECONDS")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from dataclasses import dataclass, field
@@ -23,8 +24,13 @@ from search.backend import SearchIndex
 from search.finder import SearchParams, search_directory
 from search.maintenance import ensure_index
 from search.sync import IndexSync
+from web.settings import ConfigurationError
 from workspace import models as _workspace_tables  # noqa: F401  (tables created with the schema)
+from workspace import situation_models as _situation_tables  # noqa: F401  (same)
 from workspace.gaps import RecentOrientations
+from workspace.platforms import load_platforms
+from workspace.privacy import DataCipher, DataKeyError, generate_key
+from workspace.retention import DEFAULT_RETENTION_DAYS, purge
 
 log = logging.getLogger("maillage")
 RANK_CACHE_SIZE = 4096
@@ -41,6 +47,12 @@ class AppState:
     rules: RuleSet
     sync: IndexSync
     poll_seconds: float = 0.0
+    # The territorial platforms (data/platforms.yaml) and the key of the personal fields of
+    # the situations relayed to them.
+    platforms: dict = field(default_factory=dict)
+    cipher: DataCipher | None = field(default=None, repr=False)
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    _purged_on: dt.date | None = field(default=None, repr=False)
     # Orientations whose gaps were counted lately (a reload is not a new orientation).
     recent_orientations: RecentOrientations = field(default_factory=RecentOrientations, repr=False)
     _ranked: dict = field(default_factory=dict, repr=False)
@@ -63,6 +75,21 @@ class AppState:
         polling is off or the index is in memory)."""
         if self.poll_seconds > 0 and self.search.path is not None:
             self.sync.start_background(self.poll_seconds)
+
+    def purge_daily(self) -> None:
+        """Erase what the retention period allows, once a day per process (on the day's
+        first request: cheap when there is nothing to erase; never fails a request)."""
+        today = dt.date.today()
+        if self._purged_on == today:
+            return
+        self._purged_on = today
+        try:
+            erased = purge(self.engine, self.retention_days)
+        except Exception:  # noqa: BLE001 - retried tomorrow; the request must be answered
+            log.exception("Purge quotidienne des situations impossible")
+            return
+        if erased:
+            log.info("Purge quotidienne : %s situation(s) anonymisée(s)", erased)
 
     def rank_types(self, problems: list[str], signals: set[str], facts: dict | None = None) -> list[str]:
         """The types answering these problems, best first (the orientation rules; cached,
@@ -95,6 +122,8 @@ def init_state(app: Flask) -> AppState:
     # Compile the lay vocabulary now, not under the first concurrent requests.
     reader_for(reference.taxonomy)
     rules = load_rules(str(data_dir / "rules.yaml"), reference.taxonomy)
+    # Checked before anything is opened: a bad key or platform file stops the start cleanly.
+    platforms, cipher = _platforms(data_dir, reference), _cipher(app)
     engine = make_engine(app.config["DATABASE_URL"])
     create_schema(engine)
     seeded = ensure_seeded(engine, reference, data_files(app.config["DATA_FILE"]))
@@ -112,11 +141,14 @@ def init_state(app: Flask) -> AppState:
     sync.catch_up(wait_s=60.0, rebuild=True)
     search.warm()
     state = AppState(engine=engine, reference=reference, data_dir=data_dir, search=search,
-                     rules=rules, sync=sync, poll_seconds=app.config["INDEX_POLL_SECONDS"])
+                     rules=rules, sync=sync, poll_seconds=app.config["INDEX_POLL_SECONDS"],
+                     platforms=platforms, cipher=cipher,
+                     retention_days=app.config.get("RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
     app.extensions["maillage"] = state
     app.teardown_appcontext(_close_session)
     # Forked server workers start their own thread on their first request.
     app.before_request(state.start_background_sync)
+    app.before_request(state.purge_daily)
     return state
 
 
@@ -139,6 +171,36 @@ def get_service_or_404(service_id: str, session: Session | None = None) -> Servi
     if row is None:
         raise InvalidInput.on("id", f"service « {service_id} » introuvable", status=404)
     return row
+
+
+def _platforms(data_dir: Path, reference: ReferenceData) -> dict:
+    """The platforms of ``data/platforms.yaml``; a file with errors stops the start with
+    every error named (a relay must never go to a guessed platform)."""
+    path = data_dir / "platforms.yaml"
+    if not path.exists():
+        return {}
+    try:
+        return load_platforms(path, reference)
+    except InvalidInput as error:
+        raise ConfigurationError(f"{path.name} : " + " ; ".join(f"{e.field} : {e.message}"
+                                                              for e in error.errors)) from None
+
+
+def _cipher(app: Flask) -> DataCipher:
+    """The cipher of the personal fields: ``MAILLAGE_DATA_KEY``, or outside production a
+    key kept in the instance folder (created once, readable by its owner only)."""
+    keys = app.config.get("DATA_KEY")
+    if not keys:
+        key_file = Path(app.config["INSTANCE_DIR"]) / "data.key"
+        if not key_file.exists():
+            key_file.write_text(generate_key(), encoding="ascii")
+            key_file.chmod(0o600)
+            log.warning("MAILLAGE_DATA_KEY absente : clé de développement créée dans %s", key_file)
+        keys = key_file.read_text(encoding="ascii").strip()
+    try:
+        return DataCipher(keys)
+    except DataKeyError as error:
+        raise ConfigurationError(str(error)) from None
 
 
 def _close_session(_exc: BaseException | None) -> None:

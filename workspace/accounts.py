@@ -63,7 +63,7 @@ def create_user(session: Session, email: str, password: str, role: str) -> User:
     if not _EMAIL.match(email):
         raise AccountError(f"adresse e-mail invalide « {email} »")
     if role not in ROLES:
-        raise AccountError(f"rôle inconnu « {role} » (coordinateur ou admin)")
+        raise AccountError(f"rôle inconnu « {role} » ({', '.join(ROLES)})")
     check_password_strength(password, email)
     if session.exec(select(User).where(User.email == email)).first():
         raise AccountError(f"un compte existe déjà pour {email}")

@@ -11,7 +11,13 @@ from sqlmodel import Field, SQLModel
 from directory.models import utcnow
 
 _JSON = JSON().with_variant(JSONB(), "postgresql")
-ROLES = ("coordinateur", "admin")
+# Who maintains the directory (coordination pages, write API).
+STAFF_ROLES = ("coordinateur", "admin")
+# Who relays and examines situations, attached to platforms (data/platforms.yaml):
+# caretakers and site correspondents relay; the landlord's social staff and platform
+# members examine. Neither maintains the directory.
+PLATFORM_ROLES = ("correspondant", "referent_social")
+ROLES = STAFF_ROLES + PLATFORM_ROLES
 
 
 class User(SQLModel, table=True):
@@ -96,10 +102,11 @@ class OrientationGap(SQLModel, table=True):
     last_seen: dt.date = Field(default_factory=dt.date.today)
 
 
-class Proposal(SQLModel, table=True):
+class StoredProposal(SQLModel, table=True):
     """A change an import proposes (a new entry, or fields of an existing one), waiting
     for a coordinator's decision; kept once decided, so that the same proposal is never
-    made twice (``fingerprint``)."""
+    made twice (``fingerprint``). Stored form of ``directory.imports.proposals.Proposal``
+    (what an import proposes, in memory)."""
 
     __tablename__ = "proposal"
 

@@ -22,7 +22,7 @@ from directory.schema import validate_entry
 from directory.storage import row_to_data
 from search.sync import IndexSync
 from workspace.editing import save_entry
-from workspace.models import Proposal as ProposalRow
+from workspace.models import StoredProposal
 
 ACTION = "proposition"
 # Paths whose source is shown under another name (the phone block is its number).
@@ -35,7 +35,7 @@ def known_fingerprints(session: Session) -> set[str]:
     an update proposed."""
     known = set()
     for fingerprint, source_id, changes in session.exec(
-            select(ProposalRow.fingerprint, ProposalRow.source_id, ProposalRow.changes)):
+            select(StoredProposal.fingerprint, StoredProposal.source_id, StoredProposal.changes)):
         known.add(fingerprint)
         known.update(field_key(source_id, path, change.get("proposed")) for path, change in (changes or {}).items())
     return known
@@ -76,9 +76,9 @@ def _store_one_by_one(session: Session, proposals: list[Proposal], batch: str, s
     session.commit()
 
 
-def _row(proposal: Proposal, batch: str) -> ProposalRow:
+def _row(proposal: Proposal, batch: str) -> StoredProposal:
     record = proposal.record
-    return ProposalRow(
+    return StoredProposal(
         fingerprint=proposal.fingerprint, batch=batch[:80], kind=proposal.kind, service_id=proposal.service_id,
         source=record.source, source_id=record.source_id[:300], source_label=record.source_label[:120],
         source_date=record.source_date, match=proposal.match,
@@ -87,21 +87,22 @@ def _row(proposal: Proposal, batch: str) -> ProposalRow:
         entry=proposal.entry)
 
 
-def pending(session: Session, offset: int = 0, limit: int | None = None) -> list[ProposalRow]:
+def pending(session: Session, offset: int = 0, limit: int | None = None) -> list[StoredProposal]:
     """Proposals waiting for a decision, oldest first (a page of them with ``limit``)."""
-    query = select(ProposalRow).where(ProposalRow.status == "pending").order_by(ProposalRow.id).offset(offset)
+    query = select(StoredProposal).where(StoredProposal.status == "pending").order_by(StoredProposal.id).offset(offset)
     return list(session.exec(query.limit(limit) if limit is not None else query))
 
 
 def pending_count(session: Session) -> int:
     """How many proposals wait for a decision."""
-    return session.exec(select(func.count()).select_from(ProposalRow).where(ProposalRow.status == "pending")).one()
+    waiting = select(func.count()).select_from(StoredProposal).where(StoredProposal.status == "pending")
+    return session.exec(waiting).one()
 
 
-def decided_for(session: Session, service_id: str) -> list[ProposalRow]:
+def decided_for(session: Session, service_id: str) -> list[StoredProposal]:
     """Decided proposals about a service, newest first (part of its history)."""
-    query = (select(ProposalRow).where(ProposalRow.service_id == service_id, ProposalRow.status != "pending")
-             .order_by(ProposalRow.decided_at.desc()))
+    query = (select(StoredProposal).where(StoredProposal.service_id == service_id, StoredProposal.status != "pending")
+             .order_by(StoredProposal.decided_at.desc()))
     return list(session.exec(query))
 
 
@@ -119,7 +120,7 @@ def decide(engine: Engine, index: IndexSync | None, reference: ReferenceData, pr
            accepted: Iterable[str] | None, user_email: str, today: dt.date | None = None) -> Decision:
     """Accept the ``accepted`` paths of a proposal (None: all of it; empty: reject it)."""
     with Session(engine) as session:
-        row = session.get(ProposalRow, proposal_id)
+        row = session.get(StoredProposal, proposal_id)
         if row is None or row.status != "pending":
             raise InvalidInput.on("proposal", "proposition inconnue ou déjà traitée", status=409)
         paths = list(row.changes) if row.kind == "update" else ["(fiche)"]
@@ -130,7 +131,7 @@ def decide(engine: Engine, index: IndexSync | None, reference: ReferenceData, pr
     version = _apply(engine, index, reference, row, chosen, user_email) if chosen else None
     status = "rejected" if not chosen else "accepted" if len(chosen) == len(paths) else "partial"
     with Session(engine) as session:
-        stored = session.get(ProposalRow, proposal_id)
+        stored = session.get(StoredProposal, proposal_id)
         stored.status = status
         stored.decided_at = utcnow()
         stored.decided_by = user_email
@@ -142,7 +143,7 @@ def decide(engine: Engine, index: IndexSync | None, reference: ReferenceData, pr
     return Decision(status, tuple(chosen), tuple(p for p in paths if p not in chosen), version)
 
 
-def _apply(engine, index, reference, row: ProposalRow, chosen: list[str], user_email: str) -> int:
+def _apply(engine, index, reference, row: StoredProposal, chosen: list[str], user_email: str) -> int:
     if row.kind == "new":
         entry, errors = validate_entry(row.entry, reference)
         if errors:
@@ -160,7 +161,7 @@ def _apply(engine, index, reference, row: ProposalRow, chosen: list[str], user_e
     return save_entry(engine, index, reference, entry, user_email, version, ACTION)
 
 
-def _record_sources(session: Session, row: ProposalRow, chosen: list[str]) -> None:
+def _record_sources(session: Session, row: StoredProposal, chosen: list[str]) -> None:
     """The register as the source of each accepted field (of every register field given,
     for a new entry)."""
     paths = chosen if row.kind == "update" else [

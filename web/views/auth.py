@@ -15,6 +15,7 @@ from flask_login import current_user, logout_user
 from web.security import limiter, start_session
 from web.state import db_session
 from workspace.accounts import authenticate, end_sessions
+from workspace.models import PLATFORM_ROLES
 
 bp = Blueprint("auth", __name__)
 TOO_MANY = "Trop de tentatives de connexion : réessayez plus tard."
@@ -25,13 +26,14 @@ def _account_key() -> str:
     return "account:" + (request.form.get("email") or "").strip().lower()[:254] + "@" + (request.remote_addr or "")
 
 
-def safe_next(target: str | None) -> str:
-    """Only local paths after login (no open redirect, no control character in a header)."""
+def safe_next(target: str | None, default: str | None = None) -> str:
+    """Only local paths after login (no open redirect, no control character in a header);
+    else ``default`` (the coordination dashboard)."""
     if (target and target.startswith("/") and not target.startswith(("//", "/\\"))
             and target.isprintable() and " " not in target and "\\" not in target
             and urlparse(target).netloc == ""):
         return target
-    return url_for("coordination.dashboard")
+    return default or url_for("coordination.dashboard")
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -43,7 +45,9 @@ def login():
     if request.method == "POST":
         user = authenticate(db_session(), request.form.get("email", ""), request.form.get("password", ""))
         if user is not None:
-            target = safe_next(request.args.get("next"))
+            # Platform accounts relay from the answer pages; the dashboard is the coordinators'.
+            home = url_for("core.home") if user.role in PLATFORM_ROLES else None
+            target = safe_next(request.args.get("next"), home)
             start_session(user)
             return redirect(target)
         error = "Identifiants incorrects."

@@ -12,7 +12,7 @@ from web.params import int_param
 from web.security import acting_user, coordinator_required
 from web.state import current_state, db_session
 from workspace.editing import StaleVersion
-from workspace.models import Proposal
+from workspace.models import StoredProposal
 from workspace.review import decide, pending, pending_count
 
 bp = Blueprint("review", __name__, url_prefix="/coordination")
@@ -27,7 +27,7 @@ def _shown(path: str, value) -> str:
     return format_value(value)
 
 
-def _card(row: Proposal, services: dict) -> dict:
+def _card(row: StoredProposal, services: dict) -> dict:
     service = services.get(row.service_id) if row.kind == "update" else None
     fields = []
     for path, change in row.changes.items():
@@ -49,8 +49,8 @@ def proposals():
     ids = {row.service_id for row in rows if row.kind == "update" and row.service_id}
     services = {s.id: s for s in session.exec(select(Service).where(Service.id.in_(ids)))} if ids else {}
     cards = [_card(row, services) for row in rows]
-    recent = list(session.exec(select(Proposal).where(Proposal.status != "pending")
-                               .order_by(Proposal.decided_at.desc()).limit(RECENT)))
+    recent = list(session.exec(select(StoredProposal).where(StoredProposal.status != "pending")
+                               .order_by(StoredProposal.decided_at.desc()).limit(RECENT)))
     pages = max(1, -(-total // PAGE_SIZE))
     return render_template("workspace/proposals.html", cards=cards, recent=recent, labels=LABELS,
                            page=page, pages=pages, total=total)
