@@ -48,6 +48,13 @@ def fresh_database_url(tmp_path) -> str:
     return url
 
 
+def pytest_collection_modifyitems(items):
+    """Browser tests are slow too: the everyday command leaves them to .ci/run (« -m slow »)."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch):
     """No test reads the developer's MAILLAGE_* variables."""
