@@ -291,3 +291,35 @@ def test_a_relay_form_with_errors_keeps_what_was_typed_and_names_the_fields(app,
     assert page.select_one("#observations").get_text() == "il boit"
     with Session(state.engine) as session:
         assert session.exec(select(func.count()).select_from(Situation)).one() == 0
+
+
+# -- the platform moves a situation along ------------------------------------------------------
+def test_a_member_closes_a_situation_and_the_timeline_says_who_and_when(app, state, runner, accounts):
+    situation_id = relay(app)["id"]
+    member = as_user(app, "cesf-sable@example.org")
+    for status in ("to_examine", "closed"):
+        response = member.patch(f"/api/situations/{situation_id}", json={"status": status})
+        assert response.status_code == 200 and response.get_json()["status"] == status
+    seen = member.get(f"/api/situations/{situation_id}").get_json()
+    assert seen["closed_at"] and [e["action"] for e in seen["timeline"]] == ["create", "update", "update", "read"]
+    assert seen["timeline"][2]["detail"] == {"status": ["to_examine", "closed"]}
+    # Closed through the product, it is erased once its retention period is over.
+    later = (dt.date.today() + dt.timedelta(days=366)).isoformat()
+    assert runner.invoke(args=["purge", "--as-of", later]).output.startswith("1 situation")
+
+
+@pytest.mark.parametrize(("email", "status"), [("cesf-coulaines@example.org", 404), ("coord@example.org", 404),
+                                               ("gardien@example.org", 403)])
+def test_only_members_move_a_situation(app, accounts, email, status):
+    situation_id = relay(app)["id"]
+    response = as_user(app, email).patch(f"/api/situations/{situation_id}", json={"status": "closed"})
+    assert response.status_code == status
+
+
+@pytest.mark.parametrize("body", [{"status": "archivee"}, {"status": None}, {"status": "closed", "note": "x"}, []])
+def test_a_bad_status_change_is_refused_and_changes_nothing(app, state, accounts, body):
+    situation_id = relay(app)["id"]
+    response = as_user(app, "cesf-sable@example.org").patch(f"/api/situations/{situation_id}", json=body)
+    assert response.status_code == 400 and response.get_json()["field"]
+    with Session(state.engine) as session:
+        assert session.get(Situation, situation_id).status == "new"

@@ -11,6 +11,7 @@ from flask import Blueprint, jsonify
 
 from directory.schema import ServiceEntry
 from recommender.request import OrientationInput
+from workspace.situation_models import SITUATION_STATUSES
 from workspace.situations import RelayInput
 
 bp = Blueprint("openapi", __name__)
@@ -173,7 +174,14 @@ def openapi_document() -> dict:
                 "get": {"summary": "Une situation, selon ce que l'appelant peut en voir (404 pour qui ne doit "
                                   "pas savoir qu'elle existe)", "security": _WRITE_SECURITY,
                         "responses": {"200": _json({"type": "object", "required": ["id", "status"]}, "Situation"),
-                                      **_errors(401, 404)}}},
+                                      **_errors(401, 404)}},
+                "patch": {"summary": "Changer le statut (membres de la plateforme ; journalisé)",
+                          "security": _WRITE_SECURITY,
+                          "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                              "type": "object", "required": ["status"], "additionalProperties": False,
+                              "properties": {"status": {"enum": list(SITUATION_STATUSES)}}}}}},
+                          "responses": {"200": _json({"type": "object", "required": ["id", "status"]}, "Statut"),
+                                        **_errors(400, 401, 403, 404, 413)}}},
             "/api/export/data-inclusion": {"get": {
                 "summary": "Export au schéma data·inclusion",
                 "responses": {"200": _json({"type": "object", "required": ["structures", "services"]}, "Export")}}},

@@ -31,7 +31,13 @@ from directory.reference import ReferenceData
 from workspace.models import User
 from workspace.platforms import Platform, platform_for
 from workspace.privacy import DataCipher
-from workspace.situation_models import CONSENT_STATUSES, PlatformMember, Situation, SituationEvent
+from workspace.situation_models import (
+    CONSENT_STATUSES,
+    SITUATION_STATUSES,
+    PlatformMember,
+    Situation,
+    SituationEvent,
+)
 
 MAX_OBSERVATIONS = 4000
 MAX_NOTE = 1000
@@ -165,7 +171,45 @@ def read_situation(engine: Engine, cipher: DataCipher, user: User, situation_id:
                                    detail={"view": access}))
         view = situation_view(situation, cipher, access)
         session.commit()
+        if access == FULL:
+            view["timeline"] = timeline(session, situation_id)
     return view
+
+
+def change_status(engine: Engine, user: User, situation_id: str, data: Any,
+                  now: Callable[[], dt.datetime] = utcnow) -> str:
+    """A platform member moves a situation along (new, to examine, oriented, followed,
+    closed); closing dates it (the retention period starts), reopening clears the date.
+    Journaled with the old and new status. Returns the new status."""
+    status = data.get("status") if isinstance(data, dict) else None
+    if set(data if isinstance(data, dict) else {}) - {"status"}:
+        raise InvalidInput.on(sorted(set(data) - {"status"})[0], "champ inconnu (seul « status » se modifie ici)")
+    if status not in SITUATION_STATUSES:
+        raise InvalidInput.on("status", f"statut inconnu « {str(status)[:40]} » ({', '.join(SITUATION_STATUSES)})")
+    with Session(engine) as session:
+        situation = session.get(Situation, situation_id)
+        access = access_for(session, user, situation) if situation is not None else None
+        if access is None:
+            raise _not_found(situation_id)
+        if user.role not in EXAMINERS or situation.platform not in user_platforms(session, user):
+            raise InvalidInput.on("status", "seuls les membres de la plateforme font avancer une situation",
+                                  status=403)
+        before, moment = situation.status, now()
+        situation.status, situation.updated_at = status, moment
+        situation.closed_at = (situation.closed_at or moment) if status == "closed" else None
+        situation.handed_over_at = situation.handed_over_at or moment
+        session.add(situation)
+        session.add(SituationEvent(situation_id=situation_id, user_email=user.email, action="update",
+                                   detail={"status": [before, status]}))
+        session.commit()
+    return status
+
+
+def timeline(session: Session, situation_id: str) -> list[dict]:
+    """The situation's journal, oldest first (who, when, what; never a personal field)."""
+    events = session.exec(select(SituationEvent).where(SituationEvent.situation_id == situation_id)
+                          .order_by(SituationEvent.at, SituationEvent.id))
+    return [{"at": e.at.isoformat(), "who": e.user_email, "action": e.action, "detail": e.detail} for e in events]
 
 
 def situation_view(situation: Situation, cipher: DataCipher, access: str) -> dict:

@@ -2,7 +2,8 @@
 
 ``POST /api/situations`` records a caretaker's relay (201 ``{id, platform, status}``);
 ``GET /api/situations`` lists the caller's; ``GET /api/situations/<id>`` shows one as the
-caller may see it (404 for a situation the caller may not know exists). Nothing personal is
+caller may see it (404 for a situation the caller may not know exists); ``PATCH`` with
+``{"status": …}`` moves it along (platform members). Nothing personal is
 logged; every read and change is journaled in the database.
 """
 
@@ -14,7 +15,7 @@ from web.params import json_body
 from web.security import acting_user, signed_in_required
 from web.state import current_state, db_session
 from workspace.models import PLATFORM_ROLES
-from workspace.situations import list_situations, read_situation, relay_situation
+from workspace.situations import change_status, list_situations, read_situation, relay_situation
 
 bp = Blueprint("situations_api", __name__, url_prefix="/api/situations")
 
@@ -51,3 +52,12 @@ def situation(situation_id: str):
     """One situation, as the caller may see it."""
     state = current_state()
     return jsonify(read_situation(state.engine, state.cipher, acting_user(), situation_id))
+
+
+@bp.patch("/<situation_id>")
+@signed_in_required
+def move_situation(situation_id: str):
+    """A platform member changes a situation's status (journaled)."""
+    state = current_state()
+    status = change_status(state.engine, acting_user(), situation_id, json_body(request))
+    return jsonify({"id": situation_id, "status": status})
