@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from directory.commune_choice import choose_commune
+from directory.gazetteer import Commune
 from directory.invalid import InvalidInput, context_value, field_errors, known_code
 from directory.models import utcnow
 from directory.reference import ReferenceData
@@ -99,10 +100,10 @@ def relay_situation(engine: Engine, reference: ReferenceData, platforms: dict[st
         relay, errors = None, field_errors(exc)
     # The commune is checked even when other fields are wrong: every error is said at once.
     commune_text = data.get("commune") if isinstance(data.get("commune"), str) else ""
-    platform = None
+    commune = platform = None
     if commune_text.strip() and not any(e.field == "commune" for e in errors):
         try:
-            platform = _platform_of(reference, platforms, commune_text)
+            commune, platform = _platform_of(reference, platforms, commune_text)
         except InvalidInput as problem:
             errors += problem.errors
     if errors or relay is None:
@@ -110,7 +111,6 @@ def relay_situation(engine: Engine, reference: ReferenceData, platforms: dict[st
     observations, housing_ref = _clean(relay.observations), _clean(relay.housing_ref)
     if not observations or not housing_ref:
         raise InvalidInput.on("observations" if not observations else "housing_ref", "ne doit pas être vide")
-    commune = choose_commune(reference.gazetteer, relay.commune, frozenset({"72"})).commune
     situation = Situation(id=secrets.token_hex(16), platform=platform.code, commune=commune.insee,
                           problems=list(dict.fromkeys(relay.problems)), consent_status=relay.consent.status,
                           housing_ref_enc=cipher.encrypt(housing_ref), observations_enc=cipher.encrypt(observations),
@@ -124,15 +124,15 @@ def relay_situation(engine: Engine, reference: ReferenceData, platforms: dict[st
     return Relayed(situation_id, platform, "new", relay.consent.status == "emergency")
 
 
-def _platform_of(reference: ReferenceData, platforms: dict[str, Platform], text: str) -> Platform:
-    """The platform serving the commune a text names; ``InvalidInput`` on ``commune``."""
+def _platform_of(reference: ReferenceData, platforms: dict[str, Platform], text: str) -> tuple[Commune, Platform]:
+    """The commune a text names and the platform serving it; ``InvalidInput`` on ``commune``."""
     commune = choose_commune(reference.gazetteer, text, frozenset({"72"})).commune
     platform = platform_for(platforms, commune.insee)
     if platform is None:
         names = ", ".join(p.name for p in platforms.values())
         raise InvalidInput.on("commune", f"aucune plateforme ne couvre {commune.name} ({commune.insee}) : "
                                          f"les plateformes sont {names}. Contactez le service social du bailleur.")
-    return platform
+    return commune, platform
 
 
 def user_platforms(session: Session, user: User) -> set[str]:
